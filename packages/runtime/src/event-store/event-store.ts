@@ -1,0 +1,222 @@
+import { type AnyNewEvent, type DomainEvent, parseEventOrThrow } from '@neurocards/contracts';
+import type { Pool, PoolClient } from 'pg';
+import {
+  type ExpectedVersion,
+  ExpectedVersionConflictError,
+  isExpectedVersionConflict,
+  PartialDuplicateAppendError,
+} from './errors.js';
+import { isUniqueViolation } from './postgres.js';
+
+/** A place in the global order: readers checkpoint this pair, never the position alone. */
+export interface TailPosition {
+  transactionId: bigint;
+  globalPosition: bigint;
+}
+
+export const START_OF_ALL: TailPosition = { transactionId: 0n, globalPosition: 0n };
+
+/** A stored event as the relay needs it: the envelope already serialised, plus its place in the order. */
+export interface StoredEventRecord {
+  eventId: string;
+  type: string;
+  streamId: string;
+  position: TailPosition;
+  /** The envelope (DESIGN §3) as JSON text. */
+  json: string;
+}
+
+export type AppendResult =
+  | { status: 'appended'; streamVersion: number; globalPositions: bigint[] }
+  | { status: 'already_stored'; streamVersion: number };
+
+export interface AppendOptions {
+  expectedVersion: ExpectedVersion;
+  /** Append inside the caller's transaction (e.g. with an inbox record); the caller commits. */
+  client?: PoolClient;
+}
+
+type Queryable = Pick<PoolClient, 'query'>;
+
+const ENVELOPE_JSON = `json_build_object(
+    'eventId', event_id, 'type', type, 'schemaVersion', schema_version,
+    'streamId', stream_id, 'streamVersion', stream_version,
+    'occurredAt', to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+    'correlationId', correlation_id, 'causationId', causation_id, 'data', data)::text`;
+
+// One statement per append: the unique (stream_id, stream_version) key detects concurrent writers, and the
+// EXISTS guard makes "exact version N" fail when the stream has not reached N yet.
+const APPEND_SQL = `
+  INSERT INTO es.events (stream_id, stream_version, event_id, type, schema_version, data,
+                         correlation_id, causation_id, occurred_at)
+  SELECT $1, base.version + e.ord, e.event_id, e.type, e.schema_version, e.data,
+         e.correlation_id, e.causation_id, e.occurred_at
+  FROM (SELECT CASE WHEN $2::int >= 0 THEN $2::int
+                    ELSE (SELECT coalesce(max(stream_version), 0) FROM es.events WHERE stream_id = $1) END
+        AS version) base,
+       unnest($3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[])
+         WITH ORDINALITY AS e(event_id, type, schema_version, data, correlation_id, causation_id, occurred_at, ord)
+  WHERE $2::int <= 0
+     OR EXISTS (SELECT 1 FROM es.events WHERE stream_id = $1 AND stream_version = $2::int)
+  RETURNING global_position::text, stream_version`;
+
+const ANY_VERSION = -1;
+const ANY_RETRIES = 10;
+
+/** The PostgreSQL event store: append with an expected version, read a stream, tail everything in commit order. */
+export class EventStore {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Appends events to one stream atomically. Re-appending events whose ids are all stored already is a
+   * no-op reported as `already_stored`, so a retried command is harmless.
+   * @throws ExpectedVersionConflictError when the stream is not at the expected version.
+   */
+  async append(
+    streamId: string,
+    events: readonly AnyNewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    if (options.expectedVersion !== 'any') return this.appendOnce(streamId, events, options);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.appendOnce(streamId, events, options);
+      } catch (error) {
+        if (!isExpectedVersionConflict(error) || attempt >= ANY_RETRIES) throw error;
+      }
+    }
+  }
+
+  /** Reads one stream in version order, parsed and typed. */
+  async readStream(streamId: string, options: { fromVersion?: number; client?: Queryable } = {}) {
+    const { rows } = await (options.client ?? this.pool).query<{ json: string }>(
+      `SELECT ${ENVELOPE_JSON} AS json FROM es.events
+       WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
+      [streamId, options.fromVersion ?? 1],
+    );
+    return rows.map((row) => parseEventOrThrow(row.json));
+  }
+
+  /** The current version of a stream; 0 when it does not exist. */
+  async streamVersion(streamId: string, client: Queryable = this.pool): Promise<number> {
+    const { rows } = await client.query<{ version: number }>(
+      'SELECT coalesce(max(stream_version), 0) AS version FROM es.events WHERE stream_id = $1',
+      [streamId],
+    );
+    return rows[0]?.version ?? 0;
+  }
+
+  /**
+   * Events committed after `after`, in commit-safe order. Only transactions older than every running one
+   * are visible, so nothing can later appear behind the returned positions.
+   */
+  async readAll(
+    after: TailPosition,
+    limit: number,
+    client: Queryable = this.pool,
+  ): Promise<StoredEventRecord[]> {
+    const { rows } = await client.query<{
+      event_id: string;
+      type: string;
+      stream_id: string;
+      transaction_id: string;
+      global_position: string;
+      json: string;
+    }>(
+      `SELECT event_id, type, stream_id, transaction_id::text, global_position::text, ${ENVELOPE_JSON} AS json
+       FROM es.events
+       WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         AND (transaction_id, global_position) > ($1::xid8, $2::bigint)
+       ORDER BY transaction_id, global_position
+       LIMIT $3`,
+      [after.transactionId.toString(), after.globalPosition.toString(), limit],
+    );
+    return rows.map((row) => ({
+      eventId: row.event_id,
+      type: row.type,
+      streamId: row.stream_id,
+      position: { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) },
+      json: row.json,
+    }));
+  }
+
+  /** Like readAll, parsed into typed events (for projections). */
+  async readAllEvents(
+    after: TailPosition,
+    limit: number,
+    client?: Queryable,
+  ): Promise<Array<{ event: DomainEvent; position: TailPosition }>> {
+    const records = await this.readAll(after, limit, client);
+    return records.map((record) => ({ event: parseEventOrThrow(record.json), position: record.position }));
+  }
+
+  private async appendOnce(
+    streamId: string,
+    events: readonly AnyNewEvent[],
+    { expectedVersion, client }: AppendOptions,
+  ): Promise<AppendResult> {
+    const base =
+      expectedVersion === 'any' ? ANY_VERSION : expectedVersion === 'no_stream' ? 0 : expectedVersion;
+    if (!Number.isInteger(base) || base < ANY_VERSION)
+      throw new Error(`bad expected version ${expectedVersion}`);
+    const params = [
+      streamId,
+      base,
+      events.map((e) => e.eventId),
+      events.map((e) => e.type),
+      events.map((e) => e.schemaVersion),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => e.correlationId),
+      events.map((e) => e.causationId),
+      events.map((e) => e.occurredAt),
+    ];
+
+    // Inside a caller's transaction a failed statement would abort it: isolate the attempt in a savepoint.
+    const db: Queryable = client ?? this.pool;
+    if (client) await client.query('SAVEPOINT nc_append');
+    try {
+      const { rows } = await db.query<{ global_position: string; stream_version: number }>(
+        APPEND_SQL,
+        params,
+      );
+      if (client) await client.query('RELEASE SAVEPOINT nc_append');
+      if (rows.length === 0) {
+        // The EXISTS guard failed: the stream is behind the expected version, or this is a retry of a
+        // no-stream append whose events are already stored.
+        return await this.explainFailure(streamId, events, expectedVersion, db);
+      }
+      return {
+        status: 'appended',
+        streamVersion: Math.max(...rows.map((row) => row.stream_version)),
+        globalPositions: rows.map((row) => BigInt(row.global_position)),
+      };
+    } catch (error) {
+      if (client) await client.query('ROLLBACK TO SAVEPOINT nc_append');
+      if (!isUniqueViolation(error)) throw error;
+      return await this.explainFailure(streamId, events, expectedVersion, db);
+    }
+  }
+
+  private async explainFailure(
+    streamId: string,
+    events: readonly AnyNewEvent[],
+    expectedVersion: ExpectedVersion,
+    db: Queryable,
+  ): Promise<AppendResult> {
+    const ids = events.map((e) => e.eventId);
+    const { rows } = await db.query<{ event_id: string }>(
+      'SELECT event_id FROM es.events WHERE event_id = ANY($1::uuid[])',
+      [ids],
+    );
+    const actual = await this.streamVersion(streamId, db);
+    if (rows.length === ids.length) return { status: 'already_stored', streamVersion: actual };
+    if (rows.length > 0) {
+      throw new PartialDuplicateAppendError(
+        streamId,
+        rows.map((row) => row.event_id),
+      );
+    }
+    throw new ExpectedVersionConflictError(streamId, expectedVersion, actual);
+  }
+}
