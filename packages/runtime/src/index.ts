@@ -1,1 +1,2 @@
+export * from './bus/index.js';
 export * from './event-store/index.js';

@@ -22,6 +22,7 @@ export interface StoredEventRecord {
   type: string;
   streamId: string;
   position: TailPosition;
+  recordedAt: Date;
   /** The envelope (DESIGN §3) as JSON text. */
   json: string;
 }
@@ -62,6 +63,40 @@ const APPEND_SQL = `
 
 const ANY_VERSION = -1;
 const ANY_RETRIES = 10;
+
+/** Reads the global log after a checkpoint on any connection (the relay holds its own). */
+export async function readAllAfter(
+  db: Queryable,
+  after: TailPosition,
+  limit: number,
+): Promise<StoredEventRecord[]> {
+  const { rows } = await db.query<{
+    event_id: string;
+    type: string;
+    stream_id: string;
+    transaction_id: string;
+    global_position: string;
+    recorded_at: Date;
+    json: string;
+  }>(
+    `SELECT event_id, type, stream_id, transaction_id::text, global_position::text, recorded_at,
+            ${ENVELOPE_JSON} AS json
+     FROM es.events
+     WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       AND (transaction_id, global_position) > ($1::xid8, $2::bigint)
+     ORDER BY transaction_id, global_position
+     LIMIT $3`,
+    [after.transactionId.toString(), after.globalPosition.toString(), limit],
+  );
+  return rows.map((row) => ({
+    eventId: row.event_id,
+    type: row.type,
+    streamId: row.stream_id,
+    position: { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) },
+    recordedAt: row.recorded_at,
+    json: row.json,
+  }));
+}
 
 /** The PostgreSQL event store: append with an expected version, read a stream, tail everything in commit order. */
 export class EventStore {
@@ -111,34 +146,8 @@ export class EventStore {
    * Events committed after `after`, in commit-safe order. Only transactions older than every running one
    * are visible, so nothing can later appear behind the returned positions.
    */
-  async readAll(
-    after: TailPosition,
-    limit: number,
-    client: Queryable = this.pool,
-  ): Promise<StoredEventRecord[]> {
-    const { rows } = await client.query<{
-      event_id: string;
-      type: string;
-      stream_id: string;
-      transaction_id: string;
-      global_position: string;
-      json: string;
-    }>(
-      `SELECT event_id, type, stream_id, transaction_id::text, global_position::text, ${ENVELOPE_JSON} AS json
-       FROM es.events
-       WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-         AND (transaction_id, global_position) > ($1::xid8, $2::bigint)
-       ORDER BY transaction_id, global_position
-       LIMIT $3`,
-      [after.transactionId.toString(), after.globalPosition.toString(), limit],
-    );
-    return rows.map((row) => ({
-      eventId: row.event_id,
-      type: row.type,
-      streamId: row.stream_id,
-      position: { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) },
-      json: row.json,
-    }));
+  readAll(after: TailPosition, limit: number, client: Queryable = this.pool): Promise<StoredEventRecord[]> {
+    return readAllAfter(client, after, limit);
   }
 
   /** Like readAll, parsed into typed events (for projections). */

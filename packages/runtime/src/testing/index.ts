@@ -1,1 +1,3 @@
+export * from './bus.js';
 export * from './databases.js';
+export * from './waiting.js';
