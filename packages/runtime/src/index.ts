@@ -1,2 +1,3 @@
 export * from './bus/index.js';
 export * from './event-store/index.js';
+export * from './shell/index.js';

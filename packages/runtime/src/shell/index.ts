@@ -1,4 +1,6 @@
 export * from './config.js';
 export * from './context.js';
+export * from './http-server.js';
 export * from './logger.js';
 export * from './metrics.js';
+export * from './service.js';
