@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes this machine ready to run Neurocards: pnpm and the packages, PostgreSQL and NATS JetStream
-# (from Debian packages when they are missing and no Docker engine runs), both started, the database created.
+# (from Debian packages when they are missing and no Docker engine runs; development containers when one
+# does), both started, the database created.
 # Safe to run again: every step checks first and does only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,7 +51,9 @@ pnpm install --frozen-lockfile --reporter=silent
 pg_host=$(host_of "$DATABASE_URL"); pg_port=$(port_of "$DATABASE_URL" 5432)
 if ! listening "$pg_host" "$pg_port"; then
   if docker_engine; then
-    say "starting PostgreSQL with Docker"; docker compose up -d postgres
+    say "starting PostgreSQL with Docker (development container, trust auth on loopback)"
+    docker run -d --name neurocards-dev-postgres -p "$pg_host:$pg_port:5432" -e POSTGRES_HOST_AUTH_METHOD=trust \
+      -e POSTGRES_DB=neurocards postgres:15 >/dev/null || docker start neurocards-dev-postgres >/dev/null
   else
     command -v pg_ctlcluster >/dev/null || apt_install postgresql
     cluster=$(ls /etc/postgresql | sort -V | tail -n 1)
@@ -81,7 +84,9 @@ fi
 nats_host=$(host_of "$NATS_URL"); nats_port=$(port_of "$NATS_URL" 4222)
 if ! listening "$nats_host" "$nats_port"; then
   if docker_engine; then
-    say "starting NATS with Docker"; docker compose up -d nats
+    say "starting NATS with Docker (development container)"
+    docker run -d --name neurocards-dev-nats -p "$nats_host:$nats_port:4222" nats:2.12-alpine -js >/dev/null \
+      || docker start neurocards-dev-nats >/dev/null
   else
     command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || apt_install nats-server
     nats_bin=$(command -v nats-server || echo /usr/sbin/nats-server)

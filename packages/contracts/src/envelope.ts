@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { type EventData, type EventType, eventCatalog } from './catalog.js';
 
@@ -62,4 +62,16 @@ export function newEvent<T extends EventType>(
     causationId: options.causedBy?.eventId ?? null,
     data: spec.data.parse(data) as EventData<T>,
   };
+}
+
+/**
+ * A UUID derived from its parts (SHA-256, formatted as a version-8 UUID). Deriving the id of an event from
+ * what caused it makes a retried command append the very same event, which the store then ignores.
+ */
+export function deterministicEventId(...parts: Array<string | number>): string {
+  const hash = createHash('sha256').update(parts.join('\u001f')).digest();
+  hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x80;
+  hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -142,3 +142,13 @@ describe('catalog', () => {
     for (const type of eventTypes) expect(type).toMatch(/(ed|Ready)$/);
   });
 });
+
+describe('deterministicEventId', () => {
+  it('is a valid uuid, stable for the same parts and different for others', async () => {
+    const { deterministicEventId } = await import('./envelope.js');
+    const a = deterministicEventId('reserve', jobId);
+    expect(a).toBe(deterministicEventId('reserve', jobId));
+    expect(a).not.toBe(deterministicEventId('refund', jobId));
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});

@@ -42,7 +42,7 @@ export interface JetStreamTransportOptions {
 }
 
 /** What a handler can learn about the message that carried its event. */
-export class JetStreamContext extends BaseRpcContext<[JsMsg, string]> {
+export class JetStreamContext extends BaseRpcContext<[JsMsg, string, number]> {
   get message(): JsMsg {
     return this.args[0];
   }
@@ -51,6 +51,10 @@ export class JetStreamContext extends BaseRpcContext<[JsMsg, string]> {
   }
   get deliveryCount(): number {
     return this.args[0].info.deliveryCount;
+  }
+  /** True on the delivery after which a failure parks the message: the handler's last chance to end the job cleanly. */
+  get isLastDelivery(): boolean {
+    return this.deliveryCount >= this.args[2];
   }
 }
 
@@ -202,7 +206,10 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
       const stopTimer = metrics?.handlerSeconds.startTimer({ consumer });
       const keepAlive = this.keepAlive(msg);
       try {
-        const result = await handler(event, new JetStreamContext([msg, consumer]));
+        const result = await handler(
+          event,
+          new JetStreamContext([msg, consumer, this.options.maxDeliver ?? 5]),
+        );
         await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
         msg.ack();
         metrics?.handled.inc({ consumer, outcome: 'ok' });

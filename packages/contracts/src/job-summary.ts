@@ -1,0 +1,59 @@
+import type { DomainEvent, EventEnvelope } from './envelope.js';
+
+/** What a job stream says so far: the request and the latest fact of each step. */
+export interface JobSummary {
+  /** Version of the job stream, for the next append's expected version. */
+  version: number;
+  request?: EventEnvelope<'GenerationRequested'>;
+  prompt?: EventEnvelope<'PromptPrepared'>;
+  submissions: EventEnvelope<'GenerationSubmitted'>[];
+  attemptFailures: EventEnvelope<'GenerationAttemptFailed'>[];
+  ready?: EventEnvelope<'VideoReady'>;
+  generationFailed?: EventEnvelope<'GenerationFailed'>;
+  deliveryAttemptFailures: EventEnvelope<'DeliveryAttemptFailed'>[];
+  delivered?: EventEnvelope<'VideoDelivered'>;
+  deliveryFailed?: EventEnvelope<'DeliveryFailed'>;
+}
+
+/** Folds the events of one job stream (`job-<jobId>`); pure. */
+export function summarizeJob(events: readonly DomainEvent[]): JobSummary {
+  const job: JobSummary = { version: 0, submissions: [], attemptFailures: [], deliveryAttemptFailures: [] };
+  for (const event of events) {
+    job.version = event.streamVersion;
+    switch (event.type) {
+      case 'GenerationRequested':
+        job.request = event;
+        break;
+      case 'PromptPrepared':
+        job.prompt = event;
+        break;
+      case 'GenerationSubmitted':
+        job.submissions.push(event);
+        break;
+      case 'GenerationAttemptFailed':
+        job.attemptFailures.push(event);
+        break;
+      case 'VideoReady':
+        job.ready = event;
+        break;
+      case 'GenerationFailed':
+        job.generationFailed = event;
+        break;
+      case 'DeliveryAttemptFailed':
+        job.deliveryAttemptFailures.push(event);
+        break;
+      case 'VideoDelivered':
+        job.delivered = event;
+        break;
+      case 'DeliveryFailed':
+        job.deliveryFailed = event;
+        break;
+    }
+  }
+  return job;
+}
+
+/** Generation has ended, one way or the other. */
+export const generationFinished = (job: JobSummary) => Boolean(job.ready || job.generationFailed);
+/** Delivery has ended, one way or the other. */
+export const deliveryFinished = (job: JobSummary) => Boolean(job.delivered || job.deliveryFailed);

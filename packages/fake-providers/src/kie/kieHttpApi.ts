@@ -1,0 +1,126 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson, sleep } from '../shared/fakeHttpServer.js';
+import { bearerToken, drainBody, MalformedBodyError, readJsonObject } from '../shared/requestBody.js';
+import { createTask, credit, downloadUrl, type KieState, kieError, recordInfo } from './kieJobsApi.js';
+import { serveResultVideo } from './kieResultVideo.js';
+import type { KieCall } from './kieTypes.js';
+import type { KieUploadStore } from './kieUploads.js';
+
+type Reply = { httpStatus: number; body: object };
+
+const jsonLimit = 1024 * 1024;
+
+/** Renames `msg` to `message` when the fake is set to the alternative doc spelling. */
+export function withMessageField(body: object, field: 'msg' | 'message'): Record<string, unknown> {
+  const payload: Record<string, unknown> = { ...body };
+  if (field === 'message' && 'msg' in payload) {
+    payload.message = payload.msg;
+    delete payload.msg;
+  }
+  return payload;
+}
+
+/** Routes the jobs API, the upload API and the file routes of FakeKie, recording every call. */
+export class KieHttpApi {
+  /** Recorded calls in arrival order. */
+  readonly recorded: KieCall[] = [];
+
+  constructor(
+    private readonly state: KieState,
+    private readonly uploads: KieUploadStore,
+    private readonly recordCalls: boolean,
+  ) {}
+
+  /** Handles one HTTP request end to end. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake.local');
+    const path = url.pathname;
+    if (this.state.settings.latencyMs > 0) await sleep(this.state.settings.latencyMs);
+    if ((req.method === 'GET' || req.method === 'HEAD') && path.startsWith('/files/')) {
+      return this.serveResult(path.slice('/files/'.length), req, res);
+    }
+    if (req.method === 'GET' && path.startsWith('/uploads/')) {
+      if (!this.uploads.serve(decodeURIComponent(path.slice('/uploads/'.length)), res)) notFound(res);
+      return;
+    }
+    const apiKey = bearerToken(req);
+    const call = { req, res, path, apiKey };
+    if (!apiKey || !this.state.apiKeys.has(apiKey)) {
+      await drainBody(req);
+      return this.reply(call, undefined, kieError(this.state, 401, 'You do not have access permissions'));
+    }
+    try {
+      await this.route(call, apiKey, url);
+    } catch (error) {
+      if (!(error instanceof MalformedBodyError)) throw error;
+      this.reply(call, undefined, kieError(this.state, 422, error.message, 400));
+    }
+  }
+
+  private async route(call: CallContext, apiKey: string, url: URL): Promise<void> {
+    const { req } = call;
+    const route = `${req.method} ${call.path}`;
+    switch (route) {
+      case 'POST /api/v1/jobs/createTask': {
+        const body = await readJsonObject(req, jsonLimit);
+        return this.reply(call, body, createTask(this.state, apiKey, body));
+      }
+      case 'GET /api/v1/jobs/recordInfo':
+        return this.reply(call, undefined, recordInfo(this.state, url.searchParams.get('taskId')));
+      case 'GET /api/v1/chat/credit':
+        return this.reply(call, undefined, credit(this.state));
+      case 'POST /api/v1/common/download-url': {
+        const body = await readJsonObject(req, jsonLimit);
+        return this.reply(call, body, downloadUrl(this.state, body));
+      }
+      case 'POST /api/file-stream-upload':
+        return this.reply(call, undefined, await this.uploads.streamUpload(req));
+      case 'POST /api/file-base64-upload': {
+        const body = await readJsonObject(req, 150 * 1024 * 1024);
+        const recorded = { ...body, base64Data: `<${String(body.base64Data ?? '').length} chars>` };
+        return this.reply(call, recorded, await this.uploads.base64Upload(body));
+      }
+      case 'POST /api/file-url-upload': {
+        const body = await readJsonObject(req, jsonLimit);
+        return this.reply(call, body, await this.uploads.urlUpload(body));
+      }
+      default:
+        await drainBody(req);
+        return this.reply(call, undefined, kieError(this.state, 404, `Not found: ${route}`, 404));
+    }
+  }
+
+  private reply(call: CallContext, body: unknown, reply: Reply): void {
+    const payload = withMessageField(reply.body, this.state.settings.messageField);
+    if (this.recordCalls) {
+      this.recorded.push({
+        method: call.req.method ?? 'GET',
+        path: call.path,
+        apiKey: call.apiKey,
+        body,
+        at: this.state.now(),
+        httpStatus: reply.httpStatus,
+        code: typeof payload.code === 'number' ? payload.code : undefined,
+      });
+    }
+    sendJson(call.res, reply.httpStatus, payload);
+  }
+
+  private async serveResult(name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const task = this.state.tasks.get(name.replace(/\.mp4$/, ''));
+    if (!task || this.state.tasks.stateOf(task) !== 'success') return notFound(res);
+    await serveResultVideo(this.state.settings.resultVideo, req, res);
+  }
+}
+
+interface CallContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  path: string;
+  apiKey: string | undefined;
+}
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain' });
+  res.end('Not Found');
+}
