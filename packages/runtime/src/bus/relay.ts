@@ -19,6 +19,8 @@ export interface RelayOptions {
   maxInFlight?: number;
   /** Pause between polls when the log is caught up. */
   idlePollMs?: number;
+  /** Least time between two checkpoint writes while events flow. */
+  checkpointEveryMs?: number;
   /** How often a stand-by asks for the lock. */
   standbyRetryMs?: number;
 }
@@ -30,8 +32,8 @@ const RELAY_LOCK_CLASS = 0x6e63;
  * Publishes every stored event to JetStream, in the store's commit-safe order, with `Nats-Msg-Id = eventId`.
  * One instance per bus prefix is active (it holds a PostgreSQL advisory lock on its own connection); the
  * others stand by and take over within `standbyRetryMs` when the leader's session ends. The checkpoint is
- * written after JetStream acknowledged a batch, so a crash re-publishes at most one batch, which the server's
- * duplicate window and the consumers' inboxes absorb.
+ * written after JetStream acknowledged the events it covers, at most every `checkpointEveryMs`, so a crash
+ * re-publishes a bounded tail, which the server's duplicate window and the consumers' inboxes absorb.
  */
 export class Relay {
   private readonly sleeper = new Sleeper();
@@ -87,19 +89,29 @@ export class Relay {
   }
 
   private async lead(client: pg.Client): Promise<void> {
-    const { batchSize = 1000, idlePollMs = 20 } = this.options;
+    const { batchSize = 1000, idlePollMs = 50, checkpointEveryMs = 200 } = this.options;
     let position = await loadCheckpoint(client, this.checkpointName);
-    while (!this.stopping) {
-      const batch = await readAllAfter(client, position, batchSize);
-      const last = batch.at(-1);
-      if (!last) {
-        await this.sleeper.sleep(idlePollMs);
-        continue;
+    let saved = position;
+    let savedAt = Date.now();
+    try {
+      while (!this.stopping) {
+        const batch = await readAllAfter(client, position, batchSize);
+        const last = batch.at(-1);
+        if (last) {
+          await this.publish(batch);
+          position = last.position;
+          this.options.metrics?.relayLagSeconds.set((Date.now() - last.recordedAt.getTime()) / 1000);
+          // Checkpoints are throttled: a crash re-publishes at most this much, which dedupe absorbs.
+          if (Date.now() - savedAt >= checkpointEveryMs) {
+            await saveCheckpoint(client, this.checkpointName, position);
+            [saved, savedAt] = [position, Date.now()];
+          }
+        }
+        // A short batch means we are caught up: let events accumulate instead of polling in a tight loop.
+        if (batch.length < batchSize) await this.sleeper.sleep(idlePollMs);
       }
-      await this.publish(batch);
-      position = last.position;
-      await saveCheckpoint(client, this.checkpointName, position);
-      this.options.metrics?.relayLagSeconds.set((Date.now() - last.recordedAt.getTime()) / 1000);
+    } finally {
+      if (saved !== position) await saveCheckpoint(client, this.checkpointName, position).catch(() => {});
     }
   }
 

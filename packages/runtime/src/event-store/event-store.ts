@@ -46,19 +46,29 @@ const ENVELOPE_JSON = `json_build_object(
     'correlationId', correlation_id, 'causationId', causation_id, 'data', data)::text`;
 
 // One statement per append: the unique (stream_id, stream_version) key detects concurrent writers, and the
-// EXISTS guard makes "exact version N" fail when the stream has not reached N yet.
-const APPEND_SQL = `
-  INSERT INTO es.events (stream_id, stream_version, event_id, type, schema_version, data,
-                         correlation_id, causation_id, occurred_at)
+// EXISTS guard makes "exact version N" fail when the stream has not reached N yet. $2 is the expected
+// version, or -1 for "any" (then the next version is read in the same statement).
+const BASE_VERSION = `(SELECT CASE WHEN $2::int >= 0 THEN $2::int
+    ELSE (SELECT coalesce(max(stream_version), 0) FROM es.events WHERE stream_id = $1) END AS version) base`;
+const VERSION_GUARD = `$2::int <= 0 OR EXISTS (SELECT 1 FROM es.events WHERE stream_id = $1 AND stream_version = $2::int)`;
+const COLUMNS = `stream_id, stream_version, event_id, type, schema_version, data, correlation_id, causation_id, occurred_at`;
+
+// Most appends carry one event; a statement without unnest is markedly cheaper for them.
+const APPEND_ONE_SQL = `
+  INSERT INTO es.events (${COLUMNS})
+  SELECT $1, base.version + 1, $3::uuid, $4::text, $5::int, $6::jsonb, $7::text, $8::text, $9::timestamptz
+  FROM ${BASE_VERSION}
+  WHERE ${VERSION_GUARD}
+  RETURNING global_position::text, stream_version`;
+
+const APPEND_MANY_SQL = `
+  INSERT INTO es.events (${COLUMNS})
   SELECT $1, base.version + e.ord, e.event_id, e.type, e.schema_version, e.data,
          e.correlation_id, e.causation_id, e.occurred_at
-  FROM (SELECT CASE WHEN $2::int >= 0 THEN $2::int
-                    ELSE (SELECT coalesce(max(stream_version), 0) FROM es.events WHERE stream_id = $1) END
-        AS version) base,
+  FROM ${BASE_VERSION},
        unnest($3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[])
          WITH ORDINALITY AS e(event_id, type, schema_version, data, correlation_id, causation_id, occurred_at, ord)
-  WHERE $2::int <= 0
-     OR EXISTS (SELECT 1 FROM es.events WHERE stream_id = $1 AND stream_version = $2::int)
+  WHERE ${VERSION_GUARD}
   RETURNING global_position::text, stream_version`;
 
 const ANY_VERSION = -1;
@@ -169,16 +179,19 @@ export class EventStore {
       expectedVersion === 'any' ? ANY_VERSION : expectedVersion === 'no_stream' ? 0 : expectedVersion;
     if (!Number.isInteger(base) || base < ANY_VERSION)
       throw new Error(`bad expected version ${expectedVersion}`);
+    const one = events.length === 1;
+    const column = <T>(pick: (event: AnyNewEvent) => T) =>
+      one ? pick(events[0] as AnyNewEvent) : events.map(pick);
     const params = [
       streamId,
       base,
-      events.map((e) => e.eventId),
-      events.map((e) => e.type),
-      events.map((e) => e.schemaVersion),
-      events.map((e) => JSON.stringify(e.data)),
-      events.map((e) => e.correlationId),
-      events.map((e) => e.causationId),
-      events.map((e) => e.occurredAt),
+      column((e) => e.eventId),
+      column((e) => e.type),
+      column((e) => e.schemaVersion),
+      column((e) => JSON.stringify(e.data)),
+      column((e) => e.correlationId),
+      column((e) => e.causationId),
+      column((e) => e.occurredAt),
     ];
 
     // Inside a caller's transaction a failed statement would abort it: isolate the attempt in a savepoint.
@@ -186,8 +199,10 @@ export class EventStore {
     if (client) await client.query('SAVEPOINT nc_append');
     try {
       const { rows } = await db.query<{ global_position: string; stream_version: number }>(
-        APPEND_SQL,
-        params,
+        // A named statement is planned once per connection instead of on every append.
+        one
+          ? { name: 'nc_append_one', text: APPEND_ONE_SQL, values: params }
+          : { name: 'nc_append_many', text: APPEND_MANY_SQL, values: params },
       );
       if (client) await client.query('RELEASE SAVEPOINT nc_append');
       if (rows.length === 0) {

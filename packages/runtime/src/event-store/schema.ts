@@ -33,7 +33,6 @@ export const eventStoreMigrations: MigrationSet = {
         );
 
         CREATE INDEX events_tail_idx ON es.events (transaction_id, global_position);
-        CREATE INDEX events_type_idx ON es.events (type, transaction_id, global_position);
 
         -- Where each tailing reader (the relay, each projection) has got to.
         CREATE TABLE es.checkpoints (

@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { newEvent } from '@neurocards/contracts';
+import { EventStore, eventStoreMigrations, migrate } from '@neurocards/runtime/event-store';
+import { createTestBus, createTestDatabase, testNatsUrl, waitFor } from '@neurocards/runtime/testing';
+import { formatRate, printTable, rateOver } from './measure.js';
+
+const require = createRequire(import.meta.url);
+const relayMain = require.resolve('@neurocards/runtime/relay-main');
+
+export interface FoundationResult {
+  rawInsertPerSecond: number;
+  rawPublishPerSecond: number;
+  appendPerSecond: number;
+  appendAndRelayPerSecond: number;
+  ratioToRawInsert: number;
+  relayCatchUpMs: number;
+}
+
+/**
+ * Events appended and relayed per second with 16 writers on distinct streams, beside the raw single-row
+ * INSERT rate (16 connections) and the raw JetStream publish rate (256 in flight) of the same servers.
+ */
+export async function foundationBenchmark(durationMs: number): Promise<FoundationResult> {
+  const writers = 16;
+  const db = await createTestDatabase('bench_foundation', writers + 4);
+  const bus = await createTestBus('bench');
+  const relay = spawn(process.execPath, [relayMain], {
+    env: {
+      ...process.env,
+      DATABASE_URL: db.url,
+      NATS_URL: testNatsUrl,
+      BUS_PREFIX: bus.prefix,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    await migrate(db.pool, [eventStoreMigrations]);
+    await db.pool.query('CREATE TABLE bench_raw (id bigserial PRIMARY KEY, payload jsonb NOT NULL)');
+    const payload = JSON.stringify({
+      userId: 1,
+      adminId: 2,
+      amount: 1,
+      reason: 'benchmark grant of one credit',
+    });
+
+    const rawInsert = () =>
+      rateOver(durationMs, writers, async () => {
+        await db.pool.query('INSERT INTO bench_raw (payload) VALUES ($1)', [payload]);
+        return 1;
+      });
+    const insertBefore = await rawInsert();
+
+    const rawSubject = `${bus.prefix}.raw`;
+    await bus.jsm.streams.add({
+      name: `${bus.prefix.toUpperCase()}_RAW`,
+      subjects: [rawSubject],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+    });
+    const body = 'x'.repeat(256);
+    const rawPublish = await rateOver(durationMs, 256, async () => {
+      await bus.js.publish(rawSubject, body);
+      return 1;
+    });
+
+    // Append + relay: the relay runs as its own process, as in production.
+    const store = new EventStore(db.pool);
+    const versions = new Array<number>(writers).fill(0);
+    const started = performance.now();
+    const append = await rateOver(durationMs, writers, async (writer) => {
+      const event = newEvent(
+        'CreditsGranted',
+        { userId: writer + 1, adminId: 2, amount: 1, reason: 'benchmark grant of one credit' },
+        { correlationId: `bench-${writer}` },
+      );
+      const expected = versions[writer] ?? 0;
+      await store.append(`credits-bench${writer}`, [event], { expectedVersion: expected });
+      versions[writer] = expected + 1;
+      return 1;
+    });
+    const writingEnded = performance.now();
+    await waitFor(
+      'the relay to publish every appended event',
+      async () => (await bus.jsm.streams.info(bus.names.eventStream)).state.messages >= append.count,
+      { timeoutMs: 120_000, intervalMs: 20 },
+    );
+    const relayed = performance.now();
+    const published = (await bus.jsm.streams.info(bus.names.eventStream)).state.messages;
+    if (published !== append.count) throw new Error(`relay published ${published} of ${append.count} events`);
+
+    const insertAfter = await rawInsert();
+    const rawInsertPerSecond = (insertBefore.perSecond + insertAfter.perSecond) / 2;
+    const appendAndRelayPerSecond = append.count / ((relayed - started) / 1000);
+    const result: FoundationResult = {
+      rawInsertPerSecond,
+      rawPublishPerSecond: rawPublish.perSecond,
+      appendPerSecond: append.perSecond,
+      appendAndRelayPerSecond,
+      ratioToRawInsert: appendAndRelayPerSecond / rawInsertPerSecond,
+      relayCatchUpMs: relayed - writingEnded,
+    };
+    printTable(
+      `Foundation: event store + relay (${writers} writers, distinct streams, ${durationMs / 1000} s)`,
+      [
+        [
+          'raw INSERT, 16 connections',
+          formatRate(rawInsertPerSecond),
+          `(before ${formatRate(insertBefore.perSecond)}, after ${formatRate(insertAfter.perSecond)})`,
+        ],
+        ['raw JetStream publish, 256 in flight', formatRate(rawPublish.perSecond)],
+        ['append (expected version)', formatRate(append.perSecond), `${append.count} events`],
+        [
+          'append + relay to JetStream',
+          formatRate(appendAndRelayPerSecond),
+          `relay caught up ${Math.round(result.relayCatchUpMs)} ms after the last append`,
+        ],
+        ['append + relay ÷ raw INSERT', `${(result.ratioToRawInsert * 100).toFixed(0)}%`, 'target ≥ 40%'],
+        [
+          'append + relay ÷ raw publish',
+          `${((appendAndRelayPerSecond / rawPublish.perSecond) * 100).toFixed(0)}%`,
+        ],
+      ],
+    );
+    return result;
+  } finally {
+    relay.kill('SIGTERM');
+    await bus.destroy();
+    await db.drop();
+  }
+}
