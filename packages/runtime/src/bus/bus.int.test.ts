@@ -246,3 +246,54 @@ describe('relay and JetStream transport', () => {
     expect(parked.string()).toBe('{"eventId": "not even close"');
   });
 });
+
+describe('graceful close', () => {
+  it('finishes the handler in flight and acknowledges it before close resolves', async () => {
+    const finished: string[] = [];
+    let started!: () => void;
+    const handlerStarted = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+
+    @Controller()
+    class SlowController {
+      @EventPattern<string>('CreditsPurchased')
+      async onPurchased(@Payload() event: EventEnvelope<'CreditsPurchased'>) {
+        started();
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        finished.push(event.eventId);
+      }
+    }
+    @Module({ controllers: [SlowController] })
+    class SlowModule {}
+
+    const transport = new JetStreamTransport({
+      nc: bus.nc,
+      names: bus.names,
+      service: 'slow',
+      logger: silent,
+    });
+    const slow = await NestFactory.createMicroservice(SlowModule, { strategy: transport, logger: false });
+    await slow.listen();
+    const event = newEvent(
+      'CreditsPurchased',
+      { userId: 1, chargeId: 'charge-1', packageId: 'p10', stars: 100, credits: 10 },
+      { correlationId: 'charge-1' },
+    );
+    await bus.js.publish(
+      bus.names.eventSubject('CreditsPurchased'),
+      JSON.stringify({ ...event, streamId: 'credits-1', streamVersion: 1 }),
+    );
+    await handlerStarted;
+    await slow.close();
+    expect(finished).toEqual([event.eventId]);
+
+    const info = await bus.jsm.consumers.info(
+      bus.names.eventStream,
+      bus.names.durableName('slow', 'CreditsPurchased'),
+    );
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_pending).toBe(0);
+    expect(info.delivered.consumer_seq).toBe(1); // delivered once, acknowledged, not redelivered
+  });
+});
