@@ -77,10 +77,13 @@ function settle(state: CreditsState, jobId: string): CreditsState {
 
 export const creditsModel = { initial: initialCredits, evolve: evolveCredits };
 
-/** FREE_CREDITS once per user, however often registration is seen. */
+/**
+ * FREE_CREDITS once per user, however often it is asked for. Billing asks on registration and again on an
+ * order, since the two arrive on separate consumers in no fixed order: whichever comes first grants.
+ */
 export function grantFreeCredits(
   state: CreditsState,
-  cause: EventEnvelope<'UserRegistered'>,
+  cause: EventEnvelope<'UserRegistered' | 'GenerationRequested'>,
   amount: number,
 ): AnyNewEvent[] {
   if (state.freeCreditsGranted || amount <= 0) return [];
@@ -94,19 +97,23 @@ export function grantFreeCredits(
   ];
 }
 
-/** Reserves the job's cost, or rejects it saying what was needed and what is available. */
+/**
+ * Reserves the job's cost, or rejects it saying what was needed and what is available. A seller whose free
+ * credits are not granted yet gets them first, in the same append.
+ */
 export function reserveCredits(
   state: CreditsState,
   cause: EventEnvelope<'GenerationRequested'>,
-  now: Date,
-  reservationTtlMs: number,
+  options: { now: Date; reservationTtlMs: number; freeCredits: number },
 ): AnyNewEvent[] {
   const { jobId, orderId, userId, cost } = cause.data;
   if (state.reservations.has(jobId) || state.settledJobs.has(jobId)) return [];
-  const available = availableCredits(state);
+  const grant = grantFreeCredits(state, cause, options.freeCredits);
+  const available = availableCredits(state) + (grant.length > 0 ? options.freeCredits : 0);
   const eventId = deterministicEventId('reserve', jobId);
   if (available < cost) {
     return [
+      ...grant,
       newEvent(
         'CreditReservationRejected',
         { userId, jobId, orderId, needed: cost, available },
@@ -114,8 +121,9 @@ export function reserveCredits(
       ),
     ];
   }
-  const expiresAt = new Date(now.getTime() + reservationTtlMs).toISOString();
+  const expiresAt = new Date(options.now.getTime() + options.reservationTtlMs).toISOString();
   return [
+    ...grant,
     newEvent(
       'CreditReserved',
       { userId, jobId, orderId, amount: cost, expiresAt },

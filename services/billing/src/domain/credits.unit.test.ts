@@ -88,7 +88,9 @@ describe('credits', () => {
   it('reserves the cost with an expiry when the balance covers it', () => {
     const [grant] = given().when((s) => grantFreeCredits(s, registered, 2));
     const request = requested(2);
-    const [reserved] = given(grant as AnyNewEvent).when((s) => reserveCredits(s, request, now, 60_000));
+    const [reserved] = given(grant as AnyNewEvent).when((s) =>
+      reserveCredits(s, request, { now, reservationTtlMs: 60_000, freeCredits: 0 }),
+    );
     expect(reserved).toMatchObject({
       type: 'CreditReserved',
       causationId: request.eventId,
@@ -99,16 +101,31 @@ describe('credits', () => {
 
   it('rejects a request the balance does not cover, saying what is needed and available', () => {
     const [grant] = given().when((s) => grantFreeCredits(s, registered, 1));
-    const [rejected] = given(grant as AnyNewEvent).when((s) => reserveCredits(s, requested(2), now, 60_000));
+    const [rejected] = given(grant as AnyNewEvent).when((s) =>
+      reserveCredits(s, requested(2), { now, reservationTtlMs: 60_000, freeCredits: 0 }),
+    );
     expect(rejected).toMatchObject({ type: 'CreditReservationRejected', data: { needed: 2, available: 1 } });
+  });
+
+  it('grants missing free credits first when the order arrives before the registration', () => {
+    const request = requested(1);
+    const events = given().when((s) =>
+      reserveCredits(s, request, { now, reservationTtlMs: 60_000, freeCredits: 2 }),
+    );
+    expect(events.map((e) => e.type)).toEqual(['FreeCreditsGranted', 'CreditReserved']);
+    const after = given(...events);
+    expect(availableCredits(after.state)).toBe(1);
+    expect(after.when((s) => grantFreeCredits(s, registered, 2))).toEqual([]); // the registration is a no-op now
   });
 
   it('does not reserve the same job twice', () => {
     const [grant] = given().when((s) => grantFreeCredits(s, registered, 5));
     const request = requested();
-    const [reserved] = given(grant as AnyNewEvent).when((s) => reserveCredits(s, request, now, 60_000));
+    const [reserved] = given(grant as AnyNewEvent).when((s) =>
+      reserveCredits(s, request, { now, reservationTtlMs: 60_000, freeCredits: 0 }),
+    );
     const again = given(grant as AnyNewEvent, reserved as AnyNewEvent).when((s) =>
-      reserveCredits(s, request, now, 60_000),
+      reserveCredits(s, request, { now, reservationTtlMs: 60_000, freeCredits: 0 }),
     );
     expect(again).toEqual([]);
   });
@@ -116,7 +133,9 @@ describe('credits', () => {
   it('captures on delivery and refunds on failure, each exactly once, and never both', () => {
     const [grant] = given().when((s) => grantFreeCredits(s, registered, 2));
     const request = requested();
-    const [reserved] = given(grant as AnyNewEvent).when((s) => reserveCredits(s, request, now, 60_000));
+    const [reserved] = given(grant as AnyNewEvent).when((s) =>
+      reserveCredits(s, request, { now, reservationTtlMs: 60_000, freeCredits: 0 }),
+    );
     const history = [grant, reserved] as AnyNewEvent[];
     expect(given(...history).state).toSatisfy(
       (s: ReturnType<typeof initialCredits>) => availableCredits(s) === 1,
@@ -137,7 +156,9 @@ describe('credits', () => {
   it('refunds with the reason of the failure and restores the balance', () => {
     const [grant] = given().when((s) => grantFreeCredits(s, registered, 1));
     const request = requested();
-    const [reserved] = given(grant as AnyNewEvent).when((s) => reserveCredits(s, request, now, 60_000));
+    const [reserved] = given(grant as AnyNewEvent).when((s) =>
+      reserveCredits(s, request, { now, reservationTtlMs: 60_000, freeCredits: 0 }),
+    );
     const [refund] = given(grant as AnyNewEvent, reserved as AnyNewEvent).when((s) =>
       refundCredits(s, jobEvent('GenerationFailed', request.data.jobId)),
     );

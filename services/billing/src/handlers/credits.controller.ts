@@ -32,7 +32,11 @@ export class CreditsController {
     @Ctx() ctx: JetStreamContext,
   ) {
     return this.decide(event, ctx, event.data.userId, (state) =>
-      reserveCredits(state, event, new Date(), this.service.config.JOB_TIMEOUT_MS),
+      reserveCredits(state, event, {
+        now: new Date(),
+        reservationTtlMs: this.service.config.JOB_TIMEOUT_MS,
+        freeCredits: this.service.config.FREE_CREDITS,
+      }),
     );
   }
 
