@@ -105,6 +105,8 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
     this.closing = true;
     await Promise.all(this.subscriptions.map((messages) => messages.close().catch(() => undefined)));
     await Promise.all(this.loops);
+    // Acks are fire-and-forget: make sure the last ones have reached the server before we report closed.
+    await this.options.nc.flush().catch(() => undefined);
   }
 
   on(): never {
