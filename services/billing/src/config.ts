@@ -1,9 +1,9 @@
-import { baseConfigShape, exitOnConfigError, loadConfig } from '@neurocards/runtime/shell';
+import { baseConfigShape, httpPortShape, loadServiceConfig } from '@neurocards/runtime/shell';
 import { z } from 'zod';
 
 export const billingConfigShape = {
   ...baseConfigShape,
-  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
+  ...httpPortShape(3002),
   FREE_CREDITS: z.coerce.number().int().min(0).max(1000).default(2),
   CREDITS_PER_VIDEO: z.coerce.number().int().min(1).max(1000).default(1),
   /** A reservation not captured or refunded by then is released by the sweeper (issue: billing). */
@@ -17,9 +17,5 @@ export const billingConfigShape = {
 export type BillingConfig = ReturnType<typeof loadBillingConfig>;
 
 export function loadBillingConfig(env: NodeJS.ProcessEnv = process.env) {
-  try {
-    return loadConfig(billingConfigShape, env);
-  } catch (error) {
-    return exitOnConfigError('billing', error);
-  }
+  return loadServiceConfig('billing', billingConfigShape, env);
 }

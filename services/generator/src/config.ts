@@ -1,13 +1,17 @@
-import { baseConfigShape, exitOnConfigError, loadConfig } from '@neurocards/runtime/shell';
+import {
+  baseConfigShape,
+  httpPortShape,
+  loadServiceConfig,
+  telegramConfigShape,
+} from '@neurocards/runtime/shell';
 import { z } from 'zod';
 
 const url = z.url({ protocol: /^https?$/ });
 
 export const generatorConfigShape = {
   ...baseConfigShape,
-  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3003),
-  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'looks like 123456:ABC-DEF...'),
-  TELEGRAM_API_ROOT: url.default('https://api.telegram.org').transform((value) => value.replace(/\/+$/, '')),
+  ...httpPortShape(3003),
+  ...telegramConfigShape,
   KIE_API_KEYS: z
     .string()
     .min(1)
@@ -41,9 +45,5 @@ export const generatorConfigShape = {
 export type GeneratorConfig = ReturnType<typeof loadGeneratorConfig>;
 
 export function loadGeneratorConfig(env: NodeJS.ProcessEnv = process.env) {
-  try {
-    return loadConfig(generatorConfigShape, env);
-  } catch (error) {
-    return exitOnConfigError('generator', error);
-  }
+  return loadServiceConfig('generator', generatorConfigShape, env);
 }

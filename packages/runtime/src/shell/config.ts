@@ -67,6 +67,33 @@ export function loadConfig<Shape extends z.ZodRawShape>(
   return result.data;
 }
 
+/** The Telegram Bot API connection, for services that talk to Telegram. */
+export const telegramConfigShape = {
+  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'looks like 123456:ABC-DEF...'),
+  TELEGRAM_API_ROOT: z
+    .url({ protocol: /^https?$/ })
+    .default('https://api.telegram.org')
+    .transform((value) => value.replace(/\/+$/, '')),
+};
+
+/** A service's port default for HTTP_PORT. */
+export const httpPortShape = (defaultPort: number) => ({
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),
+});
+
+/** loadConfig for a service's main: a bad environment ends the process with the problems named. */
+export function loadServiceConfig<Shape extends z.ZodRawShape>(
+  service: string,
+  shape: Shape,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  try {
+    return loadConfig(shape, env);
+  } catch (error) {
+    return exitOnConfigError(service, error);
+  }
+}
+
 /** Prints a configuration error the way an operator needs it, and exits. */
 export function exitOnConfigError(service: string, error: unknown): never {
   if (error instanceof ConfigError) {
