@@ -152,3 +152,14 @@ describe('deterministicEventId', () => {
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });
+
+describe('timeOrderedUuid', () => {
+  it('is a version-7 uuid that sorts by time', async () => {
+    const { timeOrderedUuid } = await import('./envelope.js');
+    const earlier = timeOrderedUuid(1_700_000_000_000);
+    const later = timeOrderedUuid(1_700_000_000_001);
+    expect(earlier).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(earlier < later).toBe(true);
+    expect(timeOrderedUuid()).not.toBe(timeOrderedUuid());
+  });
+});
