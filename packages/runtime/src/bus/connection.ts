@@ -10,5 +10,8 @@ export function connectNats(url: string, name: string): Promise<NatsConnection> 
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     waitOnFirstConnect: false,
+    // The client otherwise builds an Error per request to keep async stack traces: a third of the
+    // relay's CPU at a few thousand publishes a second.
+    noAsyncTraces: true,
   });
 }

@@ -94,10 +94,18 @@ export class Relay {
     let saved = position;
     let savedAt = Date.now();
     try {
+      let prefetched: Promise<StoredEventRecord[]> | undefined;
       while (!this.stopping) {
-        const batch = await readAllAfter(client, position, batchSize);
+        const batch = await (prefetched ?? readAllAfter(client, position, batchSize));
+        prefetched = undefined;
         const last = batch.at(-1);
+        const full = batch.length === batchSize;
         if (last) {
+          // A full batch means more is waiting: read it while this one is being published.
+          if (full) {
+            prefetched = readAllAfter(client, last.position, batchSize);
+            prefetched.catch(() => undefined); // awaited next round; never an unhandled rejection
+          }
           await this.publish(batch);
           position = last.position;
           this.options.metrics?.relayLagSeconds.set((Date.now() - last.recordedAt.getTime()) / 1000);
@@ -108,7 +116,7 @@ export class Relay {
           }
         }
         // A short batch means we are caught up: let events accumulate instead of polling in a tight loop.
-        if (batch.length < batchSize) await this.sleeper.sleep(idlePollMs);
+        if (!full) await this.sleeper.sleep(idlePollMs);
       }
     } finally {
       if (saved !== position) await saveCheckpoint(client, this.checkpointName, position).catch(() => {});
