@@ -17,6 +17,8 @@ export const eventCatalog = {
   CreditsPurchased: { schemaVersion: 1, data: credits.CreditsPurchased },
   CreditsGranted: { schemaVersion: 1, data: credits.CreditsGranted },
   PaymentRefunded: { schemaVersion: 1, data: credits.PaymentRefunded },
+  PaymentRefundRefused: { schemaVersion: 1, data: credits.PaymentRefundRefused },
+  CreditCaptureWaived: { schemaVersion: 1, data: credits.CreditCaptureWaived },
   ReferralBonusGranted: { schemaVersion: 1, data: credits.ReferralBonusGranted },
   // job-<jobId>
   GenerationRequested: { schemaVersion: 1, data: jobs.GenerationRequested },
@@ -33,8 +35,10 @@ export const eventCatalog = {
   UserBanned: { schemaVersion: 1, data: users.UserBanned },
   UserUnbanned: { schemaVersion: 1, data: users.UserUnbanned },
   LanguageChanged: { schemaVersion: 1, data: users.LanguageChanged },
+  CreditsGrantRequested: { schemaVersion: 1, data: users.CreditsGrantRequested },
   // payment-<chargeId>
   PaymentReceived: { schemaVersion: 1, data: users.PaymentReceived },
+  PaymentRefundRequested: { schemaVersion: 1, data: users.PaymentRefundRequested },
 } as const satisfies Record<string, { schemaVersion: number; data: z.ZodType }>;
 
 export type EventType = keyof typeof eventCatalog;

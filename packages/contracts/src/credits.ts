@@ -36,6 +36,13 @@ export const CreditCaptured = z.object({
   amount: creditAmountSchema,
 });
 
+/** A late result after the reservation was released: delivered without charge, and recorded so. */
+export const CreditCaptureWaived = z.object({
+  userId: userIdSchema,
+  jobId: jobIdSchema,
+  reason: z.enum(['reservation_expired', 'reservation_missing']),
+});
+
 export const creditRefundReasonSchema = z.enum([
   'generation_failed',
   'delivery_failed',
@@ -71,6 +78,16 @@ export const PaymentRefunded = z.object({
   stars: z.number().int().positive(),
   credits: creditAmountSchema,
   adminId: userIdSchema,
+});
+
+/** An admin asked to refund a payment whose credits are already spent: nothing moved. */
+export const PaymentRefundRefused = z.object({
+  userId: userIdSchema,
+  chargeId: z.string().min(1).max(256),
+  adminId: userIdSchema,
+  reason: z.enum(['credits_spent', 'unknown_payment', 'already_refunded']),
+  available: z.number().int().min(0),
+  needed: z.number().int().min(0),
 });
 
 export const ReferralBonusGranted = z.object({

@@ -4,7 +4,7 @@ export * as creditEvents from './credits.js';
 export * from './envelope.js';
 export * from './job-summary.js';
 export * as jobEvents from './jobs.js';
-export { PRODUCT_DESCRIPTION_MAX, WISHES_MAX } from './jobs.js';
+export { ORDER_SIZE_MAX, PRODUCT_DESCRIPTION_MAX, WISHES_MAX } from './jobs.js';
 export * from './names.js';
 export * from './parse.js';
 export * from './templates.js';

@@ -19,21 +19,31 @@ const jobRef = { jobId: jobIdSchema, userId: userIdSchema };
 export const PRODUCT_DESCRIPTION_MAX = 1000;
 export const WISHES_MAX = 500;
 
-export const GenerationRequested = z.object({
-  ...jobRef,
-  orderId: orderIdSchema,
-  chatId: chatIdSchema,
-  language: languageSchema,
-  photo: z.object({
-    fileId: z.string().min(1).max(512),
-    fileUniqueId: z.string().min(1).max(128),
-  }),
-  product: z.string().min(1).max(PRODUCT_DESCRIPTION_MAX),
-  templateId: z.string().min(1).max(64),
-  wishes: z.string().max(WISHES_MAX).nullable(),
-  model: z.string().min(1).max(128),
-  cost: creditAmountSchema,
-});
+export const ORDER_SIZE_MAX = 5;
+
+export const GenerationRequested = z
+  .object({
+    ...jobRef,
+    orderId: orderIdSchema,
+    /** Every job of the order, this one included: billing reserves the whole order at once or none of it. */
+    orderJobIds: z.array(jobIdSchema).min(1).max(ORDER_SIZE_MAX),
+    chatId: chatIdSchema,
+    language: languageSchema,
+    photo: z.object({
+      fileId: z.string().min(1).max(512),
+      fileUniqueId: z.string().min(1).max(128),
+    }),
+    product: z.string().min(1).max(PRODUCT_DESCRIPTION_MAX),
+    templateId: z.string().min(1).max(64),
+    wishes: z.string().max(WISHES_MAX).nullable(),
+    model: z.string().min(1).max(128),
+    /** Credits for this one job. */
+    cost: creditAmountSchema,
+  })
+  .refine((data) => data.orderJobIds.includes(data.jobId), {
+    message: 'orderJobIds must include jobId',
+    path: ['orderJobIds'],
+  });
 
 export const PromptPrepared = z.object({
   ...jobRef,

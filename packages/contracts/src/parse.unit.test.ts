@@ -12,6 +12,7 @@ function storedGenerationRequested(overrides: Record<string, unknown> = {}) {
     {
       jobId,
       orderId: randomUUID(),
+      orderJobIds: [jobId],
       userId: 42,
       chatId: 42,
       language: 'ru',

@@ -36,3 +36,18 @@ export const PaymentReceived = z.object({
   stars: z.number().int().positive(),
   payload: z.string().min(1).max(128),
 });
+
+/** An admin's refund order for a payment (stream `payment-<chargeId>`); billing decides. */
+export const PaymentRefundRequested = z.object({
+  userId: userIdSchema,
+  chargeId: z.string().min(1).max(256),
+  adminId: userIdSchema,
+});
+
+/** An admin's grant of credits (stream `user-<userId>`); billing turns it into CreditsGranted. */
+export const CreditsGrantRequested = z.object({
+  userId: userIdSchema,
+  adminId: userIdSchema,
+  amount: z.number().int().positive().max(100_000),
+  reason: z.string().min(1).max(500),
+});

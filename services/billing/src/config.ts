@@ -1,17 +1,33 @@
 import { baseConfigShape, httpPortShape, loadServiceConfig } from '@neurocards/runtime/shell';
 import { z } from 'zod';
+import { parseCreditPackages } from './domain/packages.js';
 
 export const billingConfigShape = {
   ...baseConfigShape,
   ...httpPortShape(3002),
   FREE_CREDITS: z.coerce.number().int().min(0).max(1000).default(2),
   CREDITS_PER_VIDEO: z.coerce.number().int().min(1).max(1000).default(1),
-  /** A reservation not captured or refunded by then is released by the sweeper (issue: billing). */
+  /** A reservation neither captured nor refunded by then is released by the sweeper. */
   JOB_TIMEOUT_MS: z.coerce
     .number()
     .int()
     .min(1000)
     .default(30 * 60_000),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** `id:credits:stars`, comma-separated. */
+  CREDIT_PACKAGES: z
+    .string()
+    .default('p5:5:250,p15:15:690,p50:50:2000')
+    .transform((spec, ctx) => {
+      try {
+        return parseCreditPackages(spec);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** Credits a referrer earns when an invited seller's first video is delivered. */
+  REFERRAL_BONUS: z.coerce.number().int().min(0).max(1000).default(1),
 };
 
 export type BillingConfig = ReturnType<typeof loadBillingConfig>;

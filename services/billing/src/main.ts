@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
-import { inboxMigration } from '@neurocards/runtime/bus';
 import { runService } from '@neurocards/runtime/shell';
 import { loadBillingConfig } from './config.js';
 import { CreditsController } from './handlers/credits.controller.js';
+import { ReservationSweeper } from './handlers/reservation-sweeper.js';
+import { billingMigrations } from './migrations.js';
 
 @Module({ controllers: [CreditsController] })
 class BillingModule {}
@@ -12,6 +13,7 @@ await runService({
   name: 'billing',
   config,
   httpPort: config.HTTP_PORT,
-  migrations: [{ component: 'billing', migrations: [inboxMigration('billing')] }],
+  migrations: [billingMigrations],
   modules: [BillingModule],
+  workers: (service) => [new ReservationSweeper(service)],
 });

@@ -1,173 +1,205 @@
-import { randomUUID } from 'node:crypto';
-import { type AnyNewEvent, type DomainEvent, type EventEnvelope, newEvent } from '@neurocards/contracts';
+import type { AnyNewEvent, DomainEvent } from '@neurocards/contracts';
 import { describe, expect, it } from 'vitest';
 import {
-  availableCredits,
+  delivered,
+  deliveryFailed,
+  generationFailed,
+  grantRequested,
+  order,
+  paymentReceived,
+  paymentRefundRequested,
+  registered,
+  stored,
+} from '../../test/events.js';
+import {
   captureCredits,
-  evolveCredits,
+  expireReservation,
+  grantCredits,
   grantFreeCredits,
-  initialCredits,
+  purchaseCredits,
   refundCredits,
-  reserveCredits,
-} from './credits.js';
+  refundPayment,
+  reserveOrder,
+} from './credits-decisions.js';
+import { availableCredits, type CreditsState, evolveCredits, initialCredits } from './credits-state.js';
+import { invoicePayload, parseCreditPackages } from './packages.js';
 
-const userId = 42;
-let version = 0;
-
-function stored<E extends AnyNewEvent>(event: E): DomainEvent {
-  version += 1;
-  return { ...event, streamId: `credits-${userId}`, streamVersion: version } as DomainEvent;
-}
-
-/** given(events).when(decide) → the new events, over the real evolve. */
-function given(...events: AnyNewEvent[]) {
-  const state = events.map(stored).reduce(evolveCredits, initialCredits());
-  return { state, when: <T>(decide: (s: typeof state) => T) => decide(state) };
-}
-
-const registered = stored(
-  newEvent(
-    'UserRegistered',
-    { userId, chatId: userId, username: 'seller', firstName: 'Ann', language: 'ru', referrerId: null },
-    { correlationId: `user-${userId}` },
-  ),
-) as EventEnvelope<'UserRegistered'>;
-
-function requested(cost = 1): EventEnvelope<'GenerationRequested'> {
-  const jobId = randomUUID();
-  return stored(
-    newEvent(
-      'GenerationRequested',
-      {
-        jobId,
-        orderId: randomUUID(),
-        userId,
-        chatId: userId,
-        language: 'ru',
-        photo: { fileId: 'f', fileUniqueId: 'u' },
-        product: 'mug',
-        templateId: 'studio',
-        wishes: null,
-        model: 'kling-2.6/image-to-video',
-        cost,
-      },
-      { correlationId: jobId },
-    ),
-  ) as EventEnvelope<'GenerationRequested'>;
-}
-
-function jobEvent<T extends 'VideoDelivered' | 'DeliveryFailed' | 'GenerationFailed'>(
-  type: T,
-  jobId: string,
-): EventEnvelope<T> {
-  const data = {
-    VideoDelivered: { jobId, userId, messageId: 10, bytes: 100, sentAs: 'video' },
-    DeliveryFailed: { jobId, userId, errorClass: 'BLOCKED', reason: 'blocked', attempts: 1 },
-    GenerationFailed: {
-      jobId,
-      userId,
-      errorClass: 'USER_VIOLATION',
-      code: '501',
-      message: 'people',
-      attempts: 1,
-    },
-  }[type];
-  // biome-ignore lint/suspicious/noExplicitAny: test fixture spanning three event types
-  return stored(newEvent(type, data as any, { correlationId: jobId }) as AnyNewEvent) as EventEnvelope<T>;
-}
-
+const seller = 42;
 const now = new Date('2026-11-20T10:00:00Z');
+const ttl = { now, reservationTtlMs: 60_000, freeCredits: 0 };
+const packages = parseCreditPackages('p5:5:250,p15:15:690');
 
-describe('credits', () => {
-  it('grants free credits once', () => {
-    const [grant] = given().when((s) => grantFreeCredits(s, registered, 2));
-    expect(grant).toMatchObject({ type: 'FreeCreditsGranted', data: { userId, amount: 2 } });
-    expect(given(grant as AnyNewEvent).when((s) => grantFreeCredits(s, registered, 2))).toEqual([]);
+/** given(history).when(decide) → { events, then }: the decision over the real evolve. */
+function given(...history: AnyNewEvent[]) {
+  const state = history.map((event) => stored(event) as DomainEvent).reduce(evolveCredits, initialCredits());
+  return {
+    state,
+    when(decide: (state: CreditsState) => AnyNewEvent[]) {
+      const events = decide(state);
+      return {
+        events,
+        after: [...history, ...events],
+        thenAppends: (...types: string[]) => expect(events.map((event) => event.type)).toEqual(types),
+      };
+    },
+  };
+}
+
+const free = (amount = 2) => given().when((s) => grantFreeCredits(s, registered(seller), amount)).events;
+
+describe('free credits', () => {
+  it('are granted once per user', () => {
+    given()
+      .when((s) => grantFreeCredits(s, registered(seller), 2))
+      .thenAppends('FreeCreditsGranted');
+    given(...free())
+      .when((s) => grantFreeCredits(s, registered(seller), 2))
+      .thenAppends();
   });
 
-  it('reserves the cost with an expiry when the balance covers it', () => {
-    const [grant] = given().when((s) => grantFreeCredits(s, registered, 2));
-    const request = requested(2);
-    const [reserved] = given(grant as AnyNewEvent).when((s) =>
-      reserveCredits(s, request, { now, reservationTtlMs: 60_000, freeCredits: 0 }),
+  it('arrive with the first order when it is seen before the registration', () => {
+    const [first] = order(seller, 1);
+    const result = given().when((s) => reserveOrder(s, first!, { ...ttl, freeCredits: 2 }));
+    result.thenAppends('FreeCreditsGranted', 'CreditReserved');
+    expect(availableCredits(given(...result.after).state)).toBe(1);
+    given(...result.after)
+      .when((s) => grantFreeCredits(s, registered(seller), 2))
+      .thenAppends();
+  });
+});
+
+describe('orders', () => {
+  it('reserve every job of the order with an expiry when the balance covers it', () => {
+    const jobs = order(seller, 2);
+    const result = given(...free(2)).when((s) => reserveOrder(s, jobs[0]!, ttl));
+    result.thenAppends('CreditReserved', 'CreditReserved');
+    expect(result.events.map((e) => e.data)).toEqual(
+      jobs.map((job) =>
+        expect.objectContaining({ jobId: job.data.jobId, amount: 1, expiresAt: '2026-11-20T10:01:00.000Z' }),
+      ),
     );
-    expect(reserved).toMatchObject({
-      type: 'CreditReserved',
-      causationId: request.eventId,
-      correlationId: request.data.jobId,
-      data: { jobId: request.data.jobId, amount: 2, expiresAt: '2026-11-20T10:01:00.000Z' },
+    expect(result.events.map((e) => e.correlationId)).toEqual(jobs.map((job) => job.data.jobId));
+    expect(availableCredits(given(...result.after).state)).toBe(0);
+  });
+
+  it('reject the whole order when the balance covers only part of it, saying what is needed', () => {
+    const jobs = order(seller, 3);
+    const result = given(...free(2)).when((s) => reserveOrder(s, jobs[1]!, ttl));
+    result.thenAppends('CreditReservationRejected', 'CreditReservationRejected', 'CreditReservationRejected');
+    expect(result.events[0]?.data).toMatchObject({ needed: 3, available: 2 });
+    expect(availableCredits(given(...result.after).state)).toBe(2);
+  });
+
+  it('are decided once, whichever of their jobs arrives first or again', () => {
+    const jobs = order(seller, 2);
+    const first = given(...free(2)).when((s) => reserveOrder(s, jobs[1]!, ttl));
+    for (const job of jobs)
+      given(...first.after)
+        .when((s) => reserveOrder(s, job, ttl))
+        .thenAppends();
+  });
+});
+
+describe('capture and refund', () => {
+  const [job] = order(seller, 1);
+  const jobId = job!.data.jobId;
+  const reserved = given(...free(1)).when((s) => reserveOrder(s, job!, ttl)).after;
+
+  it('capture on delivery, once', () => {
+    const captured = given(...reserved).when((s) => captureCredits(s, delivered(seller, jobId)));
+    captured.thenAppends('CreditCaptured');
+    given(...captured.after)
+      .when((s) => captureCredits(s, delivered(seller, jobId)))
+      .thenAppends();
+    given(...captured.after)
+      .when((s) => refundCredits(s, deliveryFailed(seller, jobId)))
+      .thenAppends();
+    expect(availableCredits(given(...captured.after).state)).toBe(0);
+  });
+
+  it('refund on a final failure with its reason, once, and never capture afterwards', () => {
+    const refunded = given(...reserved).when((s) => refundCredits(s, generationFailed(seller, jobId)));
+    refunded.thenAppends('CreditRefunded');
+    expect(refunded.events[0]?.data).toMatchObject({ amount: 1, reason: 'generation_failed' });
+    given(...refunded.after)
+      .when((s) => refundCredits(s, deliveryFailed(seller, jobId)))
+      .thenAppends();
+    given(...refunded.after)
+      .when((s) => captureCredits(s, delivered(seller, jobId)))
+      .thenAppends();
+    expect(availableCredits(given(...refunded.after).state)).toBe(1);
+  });
+
+  it('release an expired reservation, and a later delivery is free of charge and recorded', () => {
+    given(...reserved)
+      .when((s) => expireReservation(s, seller, jobId, now))
+      .thenAppends();
+    const later = new Date(now.getTime() + 60_000);
+    const expired = given(...reserved).when((s) => expireReservation(s, seller, jobId, later));
+    expired.thenAppends('CreditRefunded');
+    expect(expired.events[0]?.data).toMatchObject({ reason: 'timeout' });
+    const waived = given(...expired.after).when((s) => captureCredits(s, delivered(seller, jobId)));
+    waived.thenAppends('CreditCaptureWaived');
+    given(...waived.after)
+      .when((s) => captureCredits(s, delivered(seller, jobId)))
+      .thenAppends();
+    expect(availableCredits(given(...waived.after).state)).toBe(1);
+  });
+});
+
+describe('payments', () => {
+  const pack = packages[0]!;
+  const payment = paymentReceived(seller, 'charge-1', pack.stars, invoicePayload(pack));
+
+  it('credit the package bought, once per charge id', () => {
+    const bought = given().when((s) => purchaseCredits(s, payment, packages));
+    bought.thenAppends('CreditsPurchased');
+    expect(bought.events[0]?.data).toMatchObject({
+      chargeId: 'charge-1',
+      credits: 5,
+      stars: 250,
+      packageId: 'p5',
     });
+    given(...bought.after)
+      .when((s) => purchaseCredits(s, payment, packages))
+      .thenAppends();
   });
 
-  it('rejects a request the balance does not cover, saying what is needed and available', () => {
-    const [grant] = given().when((s) => grantFreeCredits(s, registered, 1));
-    const [rejected] = given(grant as AnyNewEvent).when((s) =>
-      reserveCredits(s, requested(2), { now, reservationTtlMs: 60_000, freeCredits: 0 }),
+  it('keep the terms invoiced even if the package list changed, and match foreign payloads by price', () => {
+    const other = purchaseCredits(initialCredits(), payment, parseCreditPackages('p9:9:999'));
+    expect(other[0]?.data).toMatchObject({ credits: 5, packageId: 'p5' });
+    const byPrice = purchaseCredits(initialCredits(), paymentReceived(seller, 'c2', 690, 'legacy'), packages);
+    expect(byPrice[0]?.data).toMatchObject({ credits: 15, packageId: 'p15' });
+    expect(() => purchaseCredits(initialCredits(), paymentReceived(seller, 'c3', 1, 'x'), packages)).toThrow(
+      /no package/,
     );
-    expect(rejected).toMatchObject({ type: 'CreditReservationRejected', data: { needed: 2, available: 1 } });
   });
 
-  it('grants missing free credits first when the order arrives before the registration', () => {
-    const request = requested(1);
-    const events = given().when((s) =>
-      reserveCredits(s, request, { now, reservationTtlMs: 60_000, freeCredits: 2 }),
+  it('refund when the credits are unspent, and refuse with the reason otherwise', () => {
+    const bought = given().when((s) => purchaseCredits(s, payment, packages)).after;
+    const refund = given(...bought).when((s) => refundPayment(s, paymentRefundRequested(seller, 'charge-1')));
+    refund.thenAppends('PaymentRefunded');
+    expect(availableCredits(given(...refund.after).state)).toBe(0);
+    const again = given(...refund.after).when((s) =>
+      refundPayment(s, paymentRefundRequested(seller, 'charge-1')),
     );
-    expect(events.map((e) => e.type)).toEqual(['FreeCreditsGranted', 'CreditReserved']);
-    const after = given(...events);
-    expect(availableCredits(after.state)).toBe(1);
-    expect(after.when((s) => grantFreeCredits(s, registered, 2))).toEqual([]); // the registration is a no-op now
+    expect(again.events[0]?.data).toMatchObject({ reason: 'already_refunded' });
+
+    const [job] = order(seller, 1, 3);
+    const spent = given(...bought).when((s) => reserveOrder(s, job!, ttl)).after;
+    const refused = given(...spent).when((s) => refundPayment(s, paymentRefundRequested(seller, 'charge-1')));
+    refused.thenAppends('PaymentRefundRefused');
+    expect(refused.events[0]?.data).toMatchObject({ reason: 'credits_spent', available: 2, needed: 5 });
+
+    const unknown = given().when((s) => refundPayment(s, paymentRefundRequested(seller, 'nope')));
+    expect(unknown.events[0]?.data).toMatchObject({ reason: 'unknown_payment' });
   });
+});
 
-  it('does not reserve the same job twice', () => {
-    const [grant] = given().when((s) => grantFreeCredits(s, registered, 5));
-    const request = requested();
-    const [reserved] = given(grant as AnyNewEvent).when((s) =>
-      reserveCredits(s, request, { now, reservationTtlMs: 60_000, freeCredits: 0 }),
-    );
-    const again = given(grant as AnyNewEvent, reserved as AnyNewEvent).when((s) =>
-      reserveCredits(s, request, { now, reservationTtlMs: 60_000, freeCredits: 0 }),
-    );
-    expect(again).toEqual([]);
-  });
-
-  it('captures on delivery and refunds on failure, each exactly once, and never both', () => {
-    const [grant] = given().when((s) => grantFreeCredits(s, registered, 2));
-    const request = requested();
-    const [reserved] = given(grant as AnyNewEvent).when((s) =>
-      reserveCredits(s, request, { now, reservationTtlMs: 60_000, freeCredits: 0 }),
-    );
-    const history = [grant, reserved] as AnyNewEvent[];
-    expect(given(...history).state).toSatisfy(
-      (s: ReturnType<typeof initialCredits>) => availableCredits(s) === 1,
-    );
-
-    const delivered = jobEvent('VideoDelivered', request.data.jobId);
-    const [captured] = given(...history).when((s) => captureCredits(s, delivered));
-    expect(captured).toMatchObject({ type: 'CreditCaptured', data: { amount: 1 } });
-
-    const after = [...history, captured as AnyNewEvent];
-    expect(availableCredits(given(...after).state)).toBe(1);
-    expect(given(...after).when((s) => captureCredits(s, delivered))).toEqual([]);
-    expect(
-      given(...after).when((s) => refundCredits(s, jobEvent('DeliveryFailed', request.data.jobId))),
-    ).toEqual([]);
-  });
-
-  it('refunds with the reason of the failure and restores the balance', () => {
-    const [grant] = given().when((s) => grantFreeCredits(s, registered, 1));
-    const request = requested();
-    const [reserved] = given(grant as AnyNewEvent).when((s) =>
-      reserveCredits(s, request, { now, reservationTtlMs: 60_000, freeCredits: 0 }),
-    );
-    const [refund] = given(grant as AnyNewEvent, reserved as AnyNewEvent).when((s) =>
-      refundCredits(s, jobEvent('GenerationFailed', request.data.jobId)),
-    );
-    expect(refund).toMatchObject({
-      type: 'CreditRefunded',
-      data: { amount: 1, reason: 'generation_failed' },
-    });
-    expect(
-      availableCredits(given(grant as AnyNewEvent, reserved as AnyNewEvent, refund as AnyNewEvent).state),
-    ).toBe(1);
+describe('admin grants', () => {
+  it('record the admin and the reason', () => {
+    const grant = given().when((s) => grantCredits(s, grantRequested(seller, 3, 901)));
+    grant.thenAppends('CreditsGranted');
+    expect(grant.events[0]?.data).toEqual({ userId: seller, adminId: 901, amount: 3, reason: 'goodwill' });
   });
 });

@@ -2,26 +2,31 @@ import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { type AnyNewEvent, type DomainEvent, type EventEnvelope, streamIds } from '@neurocards/contracts';
 import { handleOnce, type JetStreamContext } from '@neurocards/runtime/bus';
-import { handleCommand } from '@neurocards/runtime/event-store';
 import { SERVICE_CONTEXT, type ServiceContext } from '@neurocards/runtime/shell';
+import type { PoolClient } from 'pg';
 import type { BillingConfig } from '../config.js';
 import {
-  type CreditsState,
   captureCredits,
-  creditsModel,
+  grantCredits,
   grantFreeCredits,
+  grantReferralBonus,
+  purchaseCredits,
   refundCredits,
-  reserveCredits,
-} from '../domain/credits.js';
+  refundPayment,
+  reserveOrder,
+} from '../domain/credits-decisions.js';
+import type { CreditsState } from '../domain/credits-state.js';
+import { referrerToReward, registeredReferrerId } from '../domain/referrals.js';
+import { decideCredits } from './credit-commands.js';
 
-/** Turns job and user events into credit movements on the user's credit stream. */
+/** Turns job, user, payment and admin events into credit movements on users' credit streams. */
 @Controller()
 export class CreditsController {
   constructor(@Inject(SERVICE_CONTEXT) private readonly service: ServiceContext<BillingConfig>) {}
 
   @EventPattern<string>('UserRegistered')
   onUserRegistered(@Payload() event: EventEnvelope<'UserRegistered'>, @Ctx() ctx: JetStreamContext) {
-    return this.decide(event, ctx, event.data.userId, (state) =>
+    return this.decide(event, ctx, (state) =>
       grantFreeCredits(state, event, this.service.config.FREE_CREDITS),
     );
   }
@@ -31,45 +36,102 @@ export class CreditsController {
     @Payload() event: EventEnvelope<'GenerationRequested'>,
     @Ctx() ctx: JetStreamContext,
   ) {
-    return this.decide(event, ctx, event.data.userId, (state) =>
-      reserveCredits(state, event, {
+    const { JOB_TIMEOUT_MS, FREE_CREDITS } = this.service.config;
+    return this.decide(event, ctx, (state) =>
+      reserveOrder(state, event, {
         now: new Date(),
-        reservationTtlMs: this.service.config.JOB_TIMEOUT_MS,
-        freeCredits: this.service.config.FREE_CREDITS,
+        reservationTtlMs: JOB_TIMEOUT_MS,
+        freeCredits: FREE_CREDITS,
       }),
     );
   }
 
   @EventPattern<string>('VideoDelivered')
   onVideoDelivered(@Payload() event: EventEnvelope<'VideoDelivered'>, @Ctx() ctx: JetStreamContext) {
-    return this.decide(event, ctx, event.data.userId, (state) => captureCredits(state, event));
+    return this.decide(
+      event,
+      ctx,
+      (state) => captureCredits(state, event),
+      async (client, before, added) => {
+        const firstVideo = before.capturedJobs === 0 && added.some((e) => e.type === 'CreditCaptured');
+        if (firstVideo) await this.rewardReferrer(client, event);
+      },
+    );
   }
 
   @EventPattern<string>('GenerationFailed')
   onGenerationFailed(@Payload() event: EventEnvelope<'GenerationFailed'>, @Ctx() ctx: JetStreamContext) {
-    return this.decide(event, ctx, event.data.userId, (state) => refundCredits(state, event));
+    return this.decide(event, ctx, (state) => refundCredits(state, event));
   }
 
   @EventPattern<string>('DeliveryFailed')
   onDeliveryFailed(@Payload() event: EventEnvelope<'DeliveryFailed'>, @Ctx() ctx: JetStreamContext) {
-    return this.decide(event, ctx, event.data.userId, (state) => refundCredits(state, event));
+    return this.decide(event, ctx, (state) => refundCredits(state, event));
   }
 
-  /** Decides on the user's credit stream and appends, in one transaction with the inbox record. */
+  @EventPattern<string>('PaymentReceived')
+  onPaymentReceived(@Payload() event: EventEnvelope<'PaymentReceived'>, @Ctx() ctx: JetStreamContext) {
+    return this.decide(event, ctx, (state) =>
+      purchaseCredits(state, event, this.service.config.CREDIT_PACKAGES),
+    );
+  }
+
+  @EventPattern<string>('PaymentRefundRequested')
+  onPaymentRefundRequested(
+    @Payload() event: EventEnvelope<'PaymentRefundRequested'>,
+    @Ctx() ctx: JetStreamContext,
+  ) {
+    return this.decide(event, ctx, (state) => refundPayment(state, event));
+  }
+
+  @EventPattern<string>('CreditsGrantRequested')
+  onCreditsGrantRequested(
+    @Payload() event: EventEnvelope<'CreditsGrantRequested'>,
+    @Ctx() ctx: JetStreamContext,
+  ) {
+    return this.decide(event, ctx, (state) => grantCredits(state, event));
+  }
+
+  /**
+   * Decides on the credit stream of the event's user, in one transaction with the inbox record, so a
+   * redelivered event changes nothing. `after` runs in the same transaction with what was decided.
+   */
   private async decide(
-    cause: DomainEvent,
+    cause: DomainEvent & { data: { userId: number } },
     ctx: JetStreamContext,
-    userId: number,
     decide: (state: CreditsState) => AnyNewEvent[],
+    after?: (client: PoolClient, before: CreditsState, added: AnyNewEvent[]) => Promise<void>,
   ): Promise<void> {
     const { pool, store, logger } = this.service;
-    const outcome = await handleOnce(
+    const userId = cause.data.userId;
+    await handleOnce(
       pool,
       { schema: 'billing', consumer: ctx.consumer, eventId: cause.eventId },
-      (client) => handleCommand(store, streamIds.credits(userId), creditsModel, decide, { client }),
+      async (client) => {
+        const { state, events } = await decideCredits(store, client, userId, decide);
+        if (events.length > 0) logger.info({ userId, events: events.map((e) => e.type) }, 'credits moved');
+        await after?.(client, state, events);
+      },
     );
-    if (!outcome.duplicate && outcome.result.events.length > 0) {
-      logger.info({ userId, events: outcome.result.events.map((e) => e.type) }, 'credits moved');
+  }
+
+  private async rewardReferrer(
+    client: PoolClient,
+    delivered: EventEnvelope<'VideoDelivered'>,
+  ): Promise<void> {
+    const { store, config, logger } = this.service;
+    const invitedUserId = delivered.data.userId;
+    const invited = await store.readStream(streamIds.user(invitedUserId), { client });
+    const inviterId = registeredReferrerId(invited);
+    if (inviterId === null) return;
+    const referrer = await store.readStream(streamIds.user(inviterId), { client });
+    const verdict = referrerToReward(invited, referrer);
+    if ('refused' in verdict) {
+      logger.info({ invitedUserId, reason: verdict.refused }, 'no referral bonus');
+      return;
     }
+    await decideCredits(store, client, verdict.referrerId, (state) =>
+      grantReferralBonus(state, verdict.referrerId, invitedUserId, config.REFERRAL_BONUS, delivered),
+    );
   }
 }

@@ -83,6 +83,7 @@ export function createSkeletonBot(service: ServiceContext<GatewayConfig>): Bot {
           {
             jobId,
             orderId: randomUUID(),
+            orderJobIds: [jobId],
             userId: ctx.from.id,
             chatId: ctx.chat.id,
             language,

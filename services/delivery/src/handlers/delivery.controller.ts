@@ -95,8 +95,13 @@ export class DeliveryController {
     @Payload() event: EventEnvelope<'CreditReservationRejected'>,
     @Ctx() ctx: JetStreamContext,
   ) {
-    return this.notify(event, ctx, event.data.jobId, (language) =>
-      notEnoughCredits(language, event.data.needed, event.data.available),
+    // An order is rejected whole, one event per job: the seller hears about it once.
+    return this.notify(
+      event,
+      ctx,
+      event.data.jobId,
+      (language) => notEnoughCredits(language, event.data.needed, event.data.available),
+      (request) => request.data.orderJobIds[0] === event.data.jobId,
     );
   }
 
@@ -113,6 +118,7 @@ export class DeliveryController {
     ctx: JetStreamContext,
     jobId: string,
     text: (language: 'ru' | 'en') => string,
+    concerns: (request: EventEnvelope<'GenerationRequested'>) => boolean = () => true,
   ): Promise<void> {
     const { pool, store } = this.service;
     await handleOnce(

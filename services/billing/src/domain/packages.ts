@@ -1,0 +1,53 @@
+/** A pack of credits sold for Telegram Stars. */
+export interface CreditPackage {
+  id: string;
+  credits: number;
+  stars: number;
+}
+
+/**
+ * Parses CREDIT_PACKAGES: `id:credits:stars` entries separated by commas, e.g. `p5:5:250,p20:20:900`.
+ * @throws Error naming the bad entry.
+ */
+export function parseCreditPackages(spec: string): CreditPackage[] {
+  const packages = spec
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const match = /^([a-z0-9_-]{1,32}):(\d{1,6}):(\d{1,7})$/i.exec(entry);
+      if (!match) throw new Error(`bad package "${entry}": expected id:credits:stars`);
+      const [, id = '', credits = '0', stars = '0'] = match;
+      if (Number(credits) < 1 || Number(stars) < 1)
+        throw new Error(`package "${entry}" must cost and give at least 1`);
+      return { id, credits: Number(credits), stars: Number(stars) };
+    });
+  if (new Set(packages.map((p) => p.id)).size !== packages.length)
+    throw new Error('package ids must be unique');
+  if (packages.length === 0) throw new Error('at least one package is required');
+  return packages;
+}
+
+/** The invoice payload the gateway writes and Telegram hands back with the payment. */
+export function invoicePayload(pack: CreditPackage): string {
+  return `pkg:${pack.id}:${pack.credits}:${pack.stars}`;
+}
+
+/**
+ * What a payment buys. The payload names the package and its terms as invoiced (a user cannot change it);
+ * those terms hold even if the package list changed since. A payload from elsewhere is matched by price.
+ * @throws Error when nothing matches: the payment must then be credited by hand, and the dead letter says so.
+ */
+export function packageForPayment(
+  packages: readonly CreditPackage[],
+  payload: string,
+  stars: number,
+): CreditPackage {
+  const match = /^pkg:([a-z0-9_-]{1,32}):(\d{1,6}):(\d{1,7})$/i.exec(payload);
+  if (match && Number(match[3]) === stars) {
+    return { id: match[1] ?? '', credits: Number(match[2]), stars };
+  }
+  const byPrice = packages.find((pack) => pack.stars === stars);
+  if (byPrice) return byPrice;
+  throw new Error(`payment of ${stars} Stars with payload "${payload}" matches no package`);
+}

@@ -1,0 +1,69 @@
+import { Sleeper } from '@neurocards/runtime/bus';
+import { inTransaction } from '@neurocards/runtime/event-store';
+import type { ServiceContext, Worker } from '@neurocards/runtime/shell';
+import type { BillingConfig } from '../config.js';
+import { expireReservation } from '../domain/credits-decisions.js';
+import { decideCredits } from './credit-commands.js';
+
+/**
+ * Releases reservations past their expiry. Each one is taken in its own transaction with
+ * FOR UPDATE SKIP LOCKED, so two billing replicas share the work; and the decision reads the credit stream,
+ * so a reservation captured or refunded meanwhile is left alone. Each credit comes back exactly once.
+ */
+export class ReservationSweeper implements Worker {
+  readonly name = 'reservation-sweeper';
+  private readonly sleeper = new Sleeper();
+  private stopping = false;
+  private running?: Promise<void>;
+
+  constructor(private readonly service: ServiceContext<BillingConfig>) {}
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.sleeper.wake();
+    await this.running;
+  }
+
+  /** Releases every reservation expired at `now`; returns how many credit streams it touched. */
+  async sweep(now = new Date()): Promise<number> {
+    let released = 0;
+    while (!this.stopping && (await this.releaseOne(now))) released++;
+    return released;
+  }
+
+  private async releaseOne(now: Date): Promise<boolean> {
+    const { pool, store, logger } = this.service;
+    return inTransaction(pool, async (client) => {
+      const { rows } = await client.query<{ job_id: string; user_id: number }>(
+        `DELETE FROM billing.open_reservations WHERE job_id = (
+           SELECT job_id FROM billing.open_reservations WHERE expires_at <= $1
+           ORDER BY expires_at FOR UPDATE SKIP LOCKED LIMIT 1)
+         RETURNING job_id, user_id`,
+        [now],
+      );
+      const row = rows[0];
+      if (!row) return false;
+      const { events } = await decideCredits(store, client, row.user_id, (state) =>
+        expireReservation(state, row.user_id, row.job_id, now),
+      );
+      if (events.length > 0)
+        logger.warn({ jobId: row.job_id, userId: row.user_id }, 'reservation expired; credit refunded');
+      return true;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.sweep();
+      } catch (error) {
+        this.service.logger.error({ err: error }, 'reservation sweep failed; will try again');
+      }
+      await this.sleeper.sleep(this.service.config.SWEEP_INTERVAL_MS);
+    }
+  }
+}
