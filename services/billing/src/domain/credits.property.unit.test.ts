@@ -11,6 +11,7 @@ import {
   paymentRefundRequested,
   registered,
 } from '../../test/events.js';
+import { checkCreditInvariants } from '../../test/invariants.js';
 import {
   captureCredits,
   expireReservation,
@@ -21,7 +22,7 @@ import {
   refundPayment,
   reserveOrder,
 } from './credits-decisions.js';
-import { availableCredits, type CreditsState, evolveCredits, initialCredits } from './credits-state.js';
+import { type CreditsState, evolveCredits, initialCredits } from './credits-state.js';
 import { invoicePayload, parseCreditPackages } from './packages.js';
 
 // Random sequences of requests, deliveries, failures, payments, refunds, grants, expiries, duplicates and
@@ -176,90 +177,11 @@ function simulate(
   return stream;
 }
 
-/** Every invariant of DESIGN §5 for one credit stream, recomputed from its raw events. */
-function checkInvariants(
-  stream: CreditStream,
-  orders: ReadonlyMap<string, readonly string[]> = new Map(),
-): void {
-  let credited = 0;
-  let captured = 0;
-  const reserved = new Map<string, number>();
-  const settled = new Map<string, string>();
-  const orderDecisions = new Map<string, Set<string>>();
-  const purchased = new Set<string>();
-  const refundedCharges = new Set<string>();
-  const expired = new Set<string>();
-  let freeGrants = 0;
-
-  for (const event of stream.events) {
-    switch (event.type) {
-      case 'FreeCreditsGranted':
-        freeGrants++;
-        credited += event.data.amount;
-        break;
-      case 'CreditsGranted':
-      case 'ReferralBonusGranted':
-        credited += event.data.amount;
-        break;
-      case 'CreditsPurchased':
-        expect(purchased.has(event.data.chargeId), 'a charge credited twice').toBe(false);
-        purchased.add(event.data.chargeId);
-        credited += event.data.credits;
-        break;
-      case 'PaymentRefunded':
-        expect(purchased.has(event.data.chargeId), 'a refund of an unknown payment').toBe(true);
-        expect(refundedCharges.has(event.data.chargeId), 'a payment refunded twice').toBe(false);
-        refundedCharges.add(event.data.chargeId);
-        credited -= event.data.credits;
-        break;
-      case 'CreditReserved':
-      case 'CreditReservationRejected': {
-        const { jobId, orderId } = event.data;
-        expect(reserved.has(jobId) || settled.has(jobId), 'a job decided twice').toBe(false);
-        const kinds = orderDecisions.get(orderId) ?? new Set();
-        orderDecisions.set(orderId, kinds.add(event.type));
-        if (event.type === 'CreditReserved') reserved.set(jobId, event.data.amount);
-        else settled.set(jobId, 'rejected');
-        break;
-      }
-      case 'CreditCaptured':
-      case 'CreditRefunded': {
-        const { jobId } = event.data;
-        expect(reserved.has(jobId), `${event.type} without an active reservation`).toBe(true);
-        expect(event.data.amount).toBe(reserved.get(jobId));
-        reserved.delete(jobId);
-        settled.set(jobId, event.type);
-        if (event.type === 'CreditCaptured') captured += event.data.amount;
-        else if (event.data.reason === 'timeout') expired.add(event.data.jobId);
-        break;
-      }
-      case 'CreditCaptureWaived':
-        expect(expired.has(event.data.jobId), 'a waiver for a job that did not expire').toBe(true);
-        break;
-    }
-    let active = 0;
-    for (const amount of reserved.values()) active += amount;
-    expect(credited - captured - active, 'balance below zero').toBeGreaterThanOrEqual(0);
-  }
-
-  let active = 0;
-  for (const amount of reserved.values()) active += amount;
-  expect(availableCredits(stream.state)).toBe(credited - captured - active);
-  expect(freeGrants).toBeLessThanOrEqual(1);
-  for (const kinds of orderDecisions.values()) expect(kinds.size, 'an order half reserved').toBe(1);
-  for (const orderId of orderDecisions.keys()) {
-    const decided = (orders.get(orderId) ?? []).filter((jobId) => reserved.has(jobId) || settled.has(jobId));
-    expect(decided.length, `order ${orderId} decided for only some of its jobs`).toBe(
-      orders.get(orderId)?.length,
-    );
-  }
-}
-
 describe('credit invariants under random histories', () => {
   it('hold after every step, and every reservation ends captured or refunded', () => {
     fc.assert(
       fc.property(fc.array(command, { minLength: 1, maxLength: 80 }), (commands) => {
-        const stream = simulate(commands, checkInvariants);
+        const stream = simulate(commands, (current, orders) => checkCreditInvariants(current.events, orders));
         expect(stream.state.reservations.size).toBe(0);
         const reservations = stream.events.filter((e) => e.type === 'CreditReserved').length;
         const settlements = stream.events.filter(
@@ -284,7 +206,7 @@ describe('credit invariants under random histories', () => {
         for (const [id, jobs] of known) orders.set(id, jobs);
       },
     );
-    expect(() => checkInvariants(stream, orders)).not.toThrow();
+    expect(() => checkCreditInvariants(stream.events, orders)).not.toThrow();
     const captured = stream.events.find((e) => e.type === 'CreditCaptured');
     if (captured?.type !== 'CreditCaptured') throw new Error('expected a capture');
     const { userId, jobId, amount } = captured.data;
@@ -296,6 +218,6 @@ describe('credit invariants under random histories', () => {
         { correlationId: jobId },
       ),
     ]);
-    expect(() => checkInvariants(stream, orders)).toThrow(/without an active reservation/);
+    expect(() => checkCreditInvariants(stream.events, orders)).toThrow(/without an active reservation/);
   });
 });
