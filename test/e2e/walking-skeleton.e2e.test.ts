@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { DomainEvent } from '@neurocards/contracts';
+import { type DomainEvent, newEvent } from '@neurocards/contracts';
 import { FakeKie, FakeTelegram, fixturePaths, telegramFaults } from '@neurocards/fake-providers';
 import { EventStore } from '@neurocards/runtime/event-store';
 import {
@@ -164,5 +164,47 @@ describe('walking skeleton', () => {
     });
     expect(model.user).toMatchObject({ balance: 1, jobs_total: 2, jobs_delivered: 1, jobs_failed: 1 });
     expect(model.job.error_class).toBe('BLOCKED');
+  });
+
+  it('credits a Stars payment once and, on an admin refund, debits the credits and refunds the Stars', async () => {
+    const chargeId = 'stars-charge-e2e-1';
+    // Telegram knows the charge; the gateway's intake of successful_payment is stood in for by the event.
+    telegram.successfulPayment(seller, {
+      payload: 'pkg:p5:5:250',
+      total_amount: 250,
+      telegram_payment_charge_id: chargeId,
+    });
+    const payment = newEvent(
+      'PaymentReceived',
+      { userId: seller.id, chargeId, stars: 250, payload: 'pkg:p5:5:250' },
+      { correlationId: `payment-${chargeId}` },
+    );
+    await store.append(`payment-${chargeId}`, [payment], { expectedVersion: 'no_stream' });
+    await waitFor('the purchase', async () =>
+      (await creditEvents()).some((e) => e.type === 'CreditsPurchased'),
+    );
+    await waitFor('the balance', async () => (await readModel(await latestJobId())).user?.balance === 6);
+
+    for (let i = 0; i < 2; i++) {
+      const request = newEvent(
+        'PaymentRefundRequested',
+        { userId: seller.id, chargeId, adminId: 1 },
+        { correlationId: `payment-${chargeId}` },
+      );
+      await store.append(`payment-${chargeId}`, [request], { expectedVersion: 'any' });
+    }
+    await waitFor('the Stars refund', () => telegram.answers.refunds.length === 1);
+    await waitFor('both decisions', async () =>
+      (await creditEvents()).some((e) => e.type === 'PaymentRefundRefused'),
+    );
+    const credits = await creditEvents();
+    expect(credits.filter((e) => e.type === 'PaymentRefunded')).toHaveLength(1);
+    expect(credits.find((e) => e.type === 'PaymentRefundRefused')?.data).toMatchObject({
+      reason: 'already_refunded',
+    });
+    expect(telegram.answers.refunds).toEqual([
+      expect.objectContaining({ user_id: seller.id, telegram_payment_charge_id: chargeId }),
+    ]);
+    await waitFor('the balance back', async () => (await readModel(await latestJobId())).user?.balance === 1);
   });
 });

@@ -1,7 +1,13 @@
+import { Module } from '@nestjs/common';
 import { runService } from '@neurocards/runtime/shell';
 import type { Bot } from 'grammy';
 import { loadGatewayConfig } from './config.js';
+import { PaymentsController } from './handlers/payments.controller.js';
 import { createSkeletonBot } from './handlers/skeleton-bot.js';
+import { gatewayMigrations } from './migrations.js';
+
+@Module({ controllers: [PaymentsController] })
+class GatewayModule {}
 
 const config = loadGatewayConfig();
 let bot: Bot | undefined;
@@ -11,6 +17,8 @@ await runService({
   config,
   httpPort: config.HTTP_PORT,
   secrets: [config.TELEGRAM_BOT_TOKEN],
+  migrations: [gatewayMigrations],
+  modules: [GatewayModule],
   workers: (service) => [
     {
       name: 'telegram-long-polling',
