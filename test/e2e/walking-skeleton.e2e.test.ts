@@ -207,4 +207,26 @@ describe('walking skeleton', () => {
     ]);
     await waitFor('the balance back', async () => (await readModel(await latestJobId())).user?.balance === 1);
   });
+
+  it('tells the seller once, with Buy and Menu buttons, when the balance does not cover an order', async () => {
+    telegram.sendPhoto(seller, { caption: 'Кружка, последняя за кредит' });
+    await waitFor(
+      'the last credit spent',
+      async () => (await readModel(await latestJobId())).user?.balance === 0,
+    );
+    telegram.sendPhoto(seller, { caption: 'Кружка без кредитов' });
+    const message = await telegram.waitForMessage(
+      seller.id,
+      (m) => /Не хватает кредитов/.test(m.text ?? ''),
+      20_000,
+    );
+    expect(message.text).toContain('нужно 1, на балансе 0');
+    expect(JSON.stringify(message.reply_markup)).toContain('"callback_data":"buy"');
+    expect(JSON.stringify(message.reply_markup)).toContain('"callback_data":"menu"');
+    const jobId = await latestJobId();
+    await waitFor(
+      'the rejection in the read model',
+      async () => (await readModel(jobId)).job?.status === 'rejected',
+    );
+  });
 });

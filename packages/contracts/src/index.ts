@@ -1,3 +1,4 @@
+export * from './buttons.js';
 export * from './catalog.js';
 export * from './common.js';
 export * as creditEvents from './credits.js';

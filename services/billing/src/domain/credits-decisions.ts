@@ -161,7 +161,9 @@ export function refundPayment(
     newEvent(
       'PaymentRefunded',
       { userId, chargeId, stars: purchase.stars, credits: purchase.credits, adminId },
-      { causedBy: cause, eventId: deterministicEventId('payment-refund', chargeId) },
+      // Keyed on the request, not the charge: a second request racing this one conflicts on the stream
+      // version, reads the refund, and is refused as already refunded instead of vanishing as a duplicate.
+      { causedBy: cause, eventId: deterministicEventId('payment-refund', cause.eventId) },
     ),
   ];
 }

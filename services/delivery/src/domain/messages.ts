@@ -1,4 +1,4 @@
-import type { Language } from '@neurocards/contracts';
+import { callbackData, type Language } from '@neurocards/contracts';
 
 // What the seller reads. Russian by default, English for English-speaking users (full Fluent catalog comes
 // with the delivery issue).
@@ -17,6 +17,8 @@ const texts = {
     ru: () => 'Не получилось сделать видео. Кредит вернулся на баланс — попробуйте ещё раз.',
     en: () => 'We could not make the video. Your credit is back — please try again.',
   },
+  buyButton: { ru: 'Купить кредиты', en: 'Buy credits' },
+  menuButton: { ru: 'Меню', en: 'Menu' },
   deliveryFailed: {
     ru: () => 'Видео готово, но отправить его не удалось. Кредит вернулся на баланс.',
     en: () => 'The video was made but could not be sent. Your credit is back.',
@@ -32,3 +34,15 @@ export const notEnoughCredits = (language: Language, needed: number, available: 
   texts.notEnoughCredits[language](needed, available);
 export const generationFailedText = (language: Language) => texts.generationFailed[language]();
 export const deliveryFailedText = (language: Language) => texts.deliveryFailed[language]();
+
+type InlineKeyboard = { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> };
+
+/** Buy and Menu: under the "not enough credits" message. */
+export function buyOrMenuKeyboard(language: Language): InlineKeyboard {
+  return {
+    inline_keyboard: [
+      [{ text: texts.buyButton[language], callback_data: callbackData.buyCredits }],
+      [{ text: texts.menuButton[language], callback_data: callbackData.menu }],
+    ],
+  };
+}

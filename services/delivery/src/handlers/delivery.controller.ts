@@ -17,6 +17,7 @@ import { Api, GrammyError, InputFile } from 'grammy';
 import { downloadVideo, VideoDownloadError } from '../adapters/video-download.js';
 import type { DeliveryConfig } from '../config.js';
 import {
+  buyOrMenuKeyboard,
   deliveryFailedText,
   generationFailedText,
   notEnoughCredits,
@@ -102,6 +103,7 @@ export class DeliveryController {
       event.data.jobId,
       (language) => notEnoughCredits(language, event.data.needed, event.data.available),
       (request) => request.data.orderJobIds[0] === event.data.jobId,
+      buyOrMenuKeyboard,
     );
   }
 
@@ -119,6 +121,7 @@ export class DeliveryController {
     jobId: string,
     text: (language: 'ru' | 'en') => string,
     concerns: (request: EventEnvelope<'GenerationRequested'>) => boolean = () => true,
+    keyboard?: (language: 'ru' | 'en') => ReturnType<typeof buyOrMenuKeyboard>,
   ): Promise<void> {
     const { pool, store } = this.service;
     await handleOnce(
@@ -127,7 +130,8 @@ export class DeliveryController {
       async () => {
         const request = requestOf(summarizeJob(await store.readStream(streamIds.job(jobId))));
         try {
-          await this.api.sendMessage(request.data.chatId, text(request.data.language));
+          const { chatId, language } = request.data;
+          await this.api.sendMessage(chatId, text(language), { reply_markup: keyboard?.(language) });
         } catch (error) {
           // A user who blocked the bot cannot be told anything; that is not worth a retry.
           if (!(error instanceof GrammyError && error.error_code === 403)) throw error;
