@@ -1,4 +1,4 @@
-import { baseConfigShape, httpPortShape, loadServiceConfig } from '@neurocards/runtime/shell';
+import { baseConfigShape, durationSchema, httpPortShape, loadServiceConfig } from '@neurocards/runtime/shell';
 import { z } from 'zod';
 import { parseCreditPackages } from './domain/packages.js';
 
@@ -8,12 +8,8 @@ export const billingConfigShape = {
   FREE_CREDITS: z.coerce.number().int().min(0).max(1000).default(2),
   CREDITS_PER_VIDEO: z.coerce.number().int().min(1).max(1000).default(1),
   /** A reservation neither captured nor refunded by then is released by the sweeper. */
-  JOB_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .min(1000)
-    .default(30 * 60_000),
-  SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  JOB_TIMEOUT: durationSchema.default(30 * 60_000),
+  SWEEP_INTERVAL: durationSchema.default(30_000),
   /** `id:credits:stars`, comma-separated. */
   CREDIT_PACKAGES: z
     .string()

@@ -33,8 +33,8 @@ beforeAll(async () => {
     BUS_PREFIX: bus.prefix,
     LOG_LEVEL: 'warn',
     FREE_CREDITS: '2',
-    JOB_TIMEOUT_MS: '15000',
-    SWEEP_INTERVAL_MS: '250',
+    JOB_TIMEOUT: '15s',
+    SWEEP_INTERVAL: '250ms',
     CONSUMER_RETRY_DELAYS_MS: '50,100,200,400',
     CONSUMER_MAX_DELIVER: '10',
   };
@@ -58,10 +58,10 @@ async function creditStream(userId: number): Promise<DomainEvent[]> {
   return store.readStream(streamIds.credits(userId));
 }
 
-function registration(userId: number): AnyNewEvent {
+function registration(userId: number, referrerId: number | null = null): AnyNewEvent {
   return newEvent(
     'UserRegistered',
-    { userId, chatId: userId, username: null, firstName: 'Seller', language: 'ru', referrerId: null },
+    { userId, chatId: userId, username: null, firstName: 'Seller', language: 'ru', referrerId },
     { correlationId: streamIds.user(userId) },
   );
 }
@@ -214,5 +214,49 @@ describe('billing with two replicas', () => {
     for (const userId of users) checkCreditInvariants(await creditStream(userId), orders);
     const open = await db.pool.query('SELECT count(*) AS n FROM billing.open_reservations');
     expect(open.rows[0].n).toBe(0);
+  });
+
+  it("rewards the direct referrer once, on the invited seller's first delivered video, and nobody else", async () => {
+    const [referrer, invited, selfReferred, cycleA, cycleB] = [
+      6_900_001, 6_900_002, 6_900_003, 6_900_004, 6_900_005,
+    ];
+    const registrations: Array<[number, number | null]> = [
+      [referrer, null],
+      [invited, referrer],
+      [selfReferred, selfReferred],
+      [cycleA, cycleB],
+      [cycleB, cycleA],
+    ];
+    for (const [userId, referrerId] of registrations) {
+      await store.append(streamIds.user(userId), [registration(userId, referrerId)], {
+        expectedVersion: 'no_stream',
+      });
+    }
+    const deliver = async (userId: number) => {
+      const { jobIds } = await placeOrder(userId, 1);
+      const jobId = jobIds[0] as string;
+      await waitFor('the reservation', async () =>
+        (await creditStream(userId)).some((e) => e.type === 'CreditReserved' && e.data.jobId === jobId),
+      );
+      const video = newEvent(
+        'VideoDelivered',
+        { userId, jobId, messageId: 1, bytes: 1, sentAs: 'video' },
+        { correlationId: jobId },
+      );
+      await store.append(streamIds.job(jobId), [video], { expectedVersion: 1 });
+      await waitFor('the capture', async () =>
+        (await creditStream(userId)).some((e) => e.type === 'CreditCaptured' && e.data.jobId === jobId),
+      );
+    };
+    for (const userId of [invited, invited, selfReferred, cycleA, cycleB]) await deliver(userId);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    const bonuses = (await db.pool.query(`SELECT data FROM es.events WHERE type = 'ReferralBonusGranted'`))
+      .rows;
+    expect(bonuses.map((row) => row.data)).toEqual([
+      { userId: referrer, referredUserId: invited, amount: 1 },
+    ]);
+    const referrerCredits = await creditStream(referrer);
+    expect(referrerCredits.map((e) => e.type)).toEqual(['FreeCreditsGranted', 'ReferralBonusGranted']);
   });
 });

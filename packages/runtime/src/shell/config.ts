@@ -67,6 +67,18 @@ export function loadConfig<Shape extends z.ZodRawShape>(
   return result.data;
 }
 
+const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** A duration such as `30m`, `90s`, `1h` or `500ms` (a bare number is milliseconds), parsed to milliseconds. */
+export const durationSchema = z
+  .string()
+  .regex(/^\d+(\.\d+)?(ms|s|m|h)?$/, 'a duration such as 30m, 90s, 1h or 500ms')
+  .transform((value) => {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value);
+    const unit = (match?.[2] ?? 'ms') as keyof typeof DURATION_UNITS;
+    return Math.round(Number(match?.[1]) * DURATION_UNITS[unit]);
+  });
+
 /** The Telegram Bot API connection, for services that talk to Telegram. */
 export const telegramConfigShape = {
   TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]+$/, 'looks like 123456:ABC-DEF...'),

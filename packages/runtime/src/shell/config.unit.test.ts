@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { baseConfigShape, ConfigError, loadConfig } from './config.js';
+import { baseConfigShape, ConfigError, durationSchema, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('applies the defaults of DESIGN §8', () => {
@@ -42,5 +42,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig(baseConfigShape, { CONSUMER_CONCURRENCY: 'many' })).toThrow(
       /CONSUMER_CONCURRENCY/,
     );
+  });
+});
+
+describe('durationSchema', () => {
+  it('reads units and bare milliseconds, and refuses anything else', () => {
+    expect(durationSchema.parse('30m')).toBe(1_800_000);
+    expect(durationSchema.parse('90s')).toBe(90_000);
+    expect(durationSchema.parse('1.5h')).toBe(5_400_000);
+    expect(durationSchema.parse('250ms')).toBe(250);
+    expect(durationSchema.parse('1200')).toBe(1200);
+    expect(durationSchema.safeParse('soon').success).toBe(false);
+    expect(durationSchema.safeParse('-5s').success).toBe(false);
   });
 });

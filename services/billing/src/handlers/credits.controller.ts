@@ -36,11 +36,11 @@ export class CreditsController {
     @Payload() event: EventEnvelope<'GenerationRequested'>,
     @Ctx() ctx: JetStreamContext,
   ) {
-    const { JOB_TIMEOUT_MS, FREE_CREDITS } = this.service.config;
+    const { JOB_TIMEOUT, FREE_CREDITS } = this.service.config;
     return this.decide(event, ctx, (state) =>
       reserveOrder(state, event, {
         now: new Date(),
-        reservationTtlMs: JOB_TIMEOUT_MS,
+        reservationTtlMs: JOB_TIMEOUT,
         freeCredits: FREE_CREDITS,
       }),
     );

@@ -63,7 +63,7 @@ export class ReservationSweeper implements Worker {
       } catch (error) {
         this.service.logger.error({ err: error }, 'reservation sweep failed; will try again');
       }
-      await this.sleeper.sleep(this.service.config.SWEEP_INTERVAL_MS);
+      await this.sleeper.sleep(this.service.config.SWEEP_INTERVAL);
     }
   }
 }
