@@ -21,7 +21,7 @@ if (!env.TELEGRAM_BOT_TOKEN) {
     KIE_API_KEYS: kie.apiKey,
     KIE_BASE_URL: kie.url,
     KIE_UPLOAD_BASE_URL: kie.url,
-    KIE_POLL_INTERVAL_MS: '500',
+    KIE_POLL_INTERVAL: '500ms',
   });
   note(`sandbox mode: fake Telegram Bot API at ${telegram.url}, fake KIE.AI at ${kie.url}`);
 }

@@ -42,7 +42,7 @@ beforeAll(async () => {
     KIE_API_KEYS: 'kie-e2e-key',
     KIE_BASE_URL: kie.url,
     KIE_UPLOAD_BASE_URL: kie.url,
-    KIE_POLL_INTERVAL_MS: '50',
+    KIE_POLL_INTERVAL: '50ms',
     CONSUMER_RETRY_DELAYS_MS: '200,400,800',
   };
   // Started one after another: the first runs the migrations, the others find them applied.

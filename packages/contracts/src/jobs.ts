@@ -62,9 +62,12 @@ export const GenerationSubmitted = z.object({
 export const GenerationAttemptFailed = z.object({
   ...jobRef,
   attempt: z.number().int().positive(),
+  /** The model this attempt used: the next attempt may fall back to another. */
+  model: z.string().min(1),
   errorClass: generationErrorClassSchema,
   code: z.string(),
   message: z.string().max(2000),
+  /** When the next attempt may start; null when this failure ends the job. */
   retryAt: isoTimestampSchema.nullable(),
 });
 

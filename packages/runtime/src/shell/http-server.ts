@@ -8,6 +8,7 @@ export type ReadinessProbe = () => Promise<boolean> | boolean;
 /** A route a service adds to its operations server (webhooks, callbacks, the dashboard). */
 export interface HttpRoute {
   method: 'GET' | 'POST';
+  /** An exact path, or a prefix ending in `/*` (e.g. `/kie/callback/*`). */
   path: string;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> | void;
 }

@@ -40,31 +40,35 @@ export type TaskRecord =
 export interface KieClientOptions {
   baseUrl: string;
   uploadBaseUrl: string;
-  apiKey: string;
   timeoutMs: number;
 }
 
-/** The KIE.AI market jobs and file upload APIs, every answer validated before use. */
+/** The KIE.AI market jobs and file upload APIs, every answer validated before use. Each call names its key. */
 export class KieClient {
   constructor(private readonly options: KieClientOptions) {}
 
   /** Uploads a file through the upload API and returns the URL the video model can fetch it from. */
-  async uploadFile(bytes: Uint8Array, fileName: string, mimeType: string): Promise<string> {
+  async uploadFile(apiKey: string, bytes: Uint8Array, fileName: string, mimeType: string): Promise<string> {
     const form = new FormData();
     form.set('file', new Blob([bytes], { type: mimeType }), fileName);
     form.set('uploadPath', 'neurocards/photos');
     form.set('fileName', fileName);
-    const data = await this.call(`${this.options.uploadBaseUrl}/api/file-stream-upload`, 'POST', form);
+    const data = await this.call(
+      apiKey,
+      `${this.options.uploadBaseUrl}/api/file-stream-upload`,
+      'POST',
+      form,
+    );
     return parseData(uploadData, data).downloadUrl;
   }
 
   /** Creates a generation task; the task id is all KIE returns now, the result comes later. */
-  async createTask(body: {
-    model: string;
-    input: Record<string, unknown>;
-    callBackUrl?: string;
-  }): Promise<string> {
+  async createTask(
+    apiKey: string,
+    body: { model: string; input: Record<string, unknown>; callBackUrl?: string },
+  ): Promise<string> {
     const data = await this.call(
+      apiKey,
       `${this.options.baseUrl}/api/v1/jobs/createTask`,
       'POST',
       JSON.stringify(body),
@@ -73,9 +77,9 @@ export class KieClient {
   }
 
   /** The state of a task; on success the first result URL (resultJson is a JSON string inside the JSON). */
-  async getTask(taskId: string): Promise<TaskRecord> {
+  async getTask(apiKey: string, taskId: string): Promise<TaskRecord> {
     const url = `${this.options.baseUrl}/api/v1/jobs/recordInfo?taskId=${encodeURIComponent(taskId)}`;
-    const task = parseData(taskData, await this.call(url, 'GET'));
+    const task = parseData(taskData, await this.call(apiKey, url, 'GET'));
     if (task.state === 'success') {
       let parsed: unknown;
       try {
@@ -93,12 +97,17 @@ export class KieClient {
     return { state: task.state };
   }
 
-  private async call(url: string, method: 'GET' | 'POST', body?: string | FormData): Promise<unknown> {
+  private async call(
+    apiKey: string,
+    url: string,
+    method: 'GET' | 'POST',
+    body?: string | FormData,
+  ): Promise<unknown> {
     const response = await request(url, {
       method,
       body,
       headers: {
-        authorization: `Bearer ${this.options.apiKey}`,
+        authorization: `Bearer ${apiKey}`,
         ...(typeof body === 'string' ? { 'content-type': 'application/json' } : {}),
       },
       headersTimeout: this.options.timeoutMs,

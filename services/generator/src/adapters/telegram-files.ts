@@ -20,7 +20,7 @@ export interface DownloadedPhoto {
 export class PhotoError extends Error {
   override readonly name = 'PhotoError';
   constructor(
-    readonly code: 'NOT_FOUND' | 'TOO_LARGE' | 'NOT_AN_IMAGE',
+    readonly code: 'NOT_FOUND' | 'TOO_LARGE' | 'NOT_AN_IMAGE' | 'TOO_SMALL',
     message: string,
   ) {
     super(message);

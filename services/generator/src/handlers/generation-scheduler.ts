@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Sleeper } from '@neurocards/runtime/bus';
+import { type Worker, withWorkContext } from '@neurocards/runtime/shell';
+import { Counter, Gauge } from 'prom-client';
+import { JOB_DUE, jobSignals } from './job-signals.js';
+import { type JobRow, runJobStep, type StepDependencies, type StepOutcome } from './job-steps.js';
+
+/** Pause after a step that threw (a conflict with another replica, PostgreSQL away…). */
+const ERROR_RETRY_MS = 5000;
+const IDLE_POLL_MS = 250;
+
+/**
+ * Runs job steps whose time has come, at most GENERATOR_CONCURRENCY at once per replica. Work lives in
+ * generator.jobs, not in memory: a replica leases due rows with FOR UPDATE SKIP LOCKED, keeps the lease
+ * fresh while a step runs, and writes back when the next step is due. A replica that dies holds its rows
+ * only until their lease runs out; then any other replica carries on from the job stream.
+ */
+export class GenerationScheduler implements Worker {
+  readonly name = 'generation-scheduler';
+  readonly workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private readonly sleeper = new Sleeper();
+  private readonly running = new Set<Promise<void>>();
+  private stopping = false;
+  private loop?: Promise<void>;
+  private readonly steps: Counter;
+  private readonly open: Gauge;
+  private readonly wake = () => this.sleeper.wake();
+
+  constructor(private readonly deps: StepDependencies) {
+    const { registry } = deps.service.metrics;
+    this.steps = new Counter({
+      name: 'nc_generator_steps_total',
+      help: 'Job steps run by this replica, by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    this.open = new Gauge({
+      name: 'nc_generator_jobs_open',
+      help: 'Jobs not finished yet, across all replicas (waiting on the video model included)',
+      registers: [registry],
+      collect: async () => {
+        const { rows } = await deps.service.pool.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM generator.jobs WHERE NOT done',
+        );
+        this.open.set(rows[0]?.n ?? 0);
+      },
+    });
+  }
+
+  start(): void {
+    jobSignals.on(JOB_DUE, this.wake);
+    this.loop ??= this.run();
+  }
+
+  /** Stops claiming, lets running steps finish and hands their rows back. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    jobSignals.off(JOB_DUE, this.wake);
+    this.sleeper.wake();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { config, logger } = this.deps.service;
+    while (!this.stopping) {
+      try {
+        const free = config.GENERATOR_CONCURRENCY - this.running.size;
+        const rows = free > 0 ? await this.claim(free) : [];
+        for (const row of rows) this.track(this.step(row));
+        if (this.running.size >= config.GENERATOR_CONCURRENCY) await Promise.race(this.running);
+        else if (rows.length === 0) await this.sleeper.sleep(IDLE_POLL_MS);
+      } catch (error) {
+        logger.error({ err: error }, 'scheduler could not claim jobs; retrying');
+        await this.sleeper.sleep(1000);
+      }
+    }
+    await Promise.all(this.running);
+  }
+
+  private track(task: Promise<void>): void {
+    this.running.add(task);
+    task.finally(() => this.running.delete(task));
+  }
+
+  private async step(row: JobRow): Promise<void> {
+    const { logger, config } = this.deps.service;
+    const renew = setInterval(
+      () => void this.renew(row.job_id).catch(() => {}),
+      Math.max(1000, config.GENERATOR_LEASE / 3),
+    );
+    let outcome: StepOutcome;
+    try {
+      outcome = await withWorkContext({ correlationId: row.job_id }, () => runJobStep(this.deps, row));
+      this.steps.inc({ outcome: outcome.done ? 'done' : 'continue' });
+    } catch (error) {
+      logger.warn({ err: error, jobId: row.job_id }, 'job step failed; will retry');
+      this.steps.inc({ outcome: 'error' });
+      outcome = { done: false, runInMs: ERROR_RETRY_MS };
+    } finally {
+      clearInterval(renew);
+    }
+    await this.release(row, outcome).catch((error: unknown) => {
+      logger.error({ err: error, jobId: row.job_id }, 'could not release a job; its lease will expire');
+    });
+    // A next step due sooner than the idle pause should not wait for it.
+    if (!outcome.done && outcome.runInMs < IDLE_POLL_MS) setTimeout(this.wake, outcome.runInMs).unref();
+  }
+
+  private async claim(limit: number): Promise<JobRow[]> {
+    const { pool, config } = this.deps.service;
+    const { rows } = await pool.query<JobRow>(
+      `UPDATE generator.jobs SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
+       WHERE job_id IN (
+         SELECT job_id FROM generator.jobs
+         WHERE NOT done AND next_run_at <= now() AND (lease_until IS NULL OR lease_until < now())
+         ORDER BY next_run_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING job_id, polls, callback_token, image_url`,
+      [this.workerId, config.GENERATOR_LEASE, limit],
+    );
+    return rows;
+  }
+
+  private async renew(jobId: string): Promise<void> {
+    await this.deps.service.pool.query(
+      `UPDATE generator.jobs SET lease_until = now() + $3 * interval '1 millisecond'
+       WHERE job_id = $1 AND lease_owner = $2`,
+      [jobId, this.workerId, this.deps.service.config.GENERATOR_LEASE],
+    );
+  }
+
+  private async release(row: JobRow, outcome: StepOutcome): Promise<void> {
+    const runInMs = outcome.done ? 0 : outcome.runInMs;
+    const polls = outcome.done ? row.polls : (outcome.polls ?? row.polls);
+    const imageUrl = outcome.done ? row.image_url : (outcome.imageUrl ?? row.image_url);
+    await this.deps.service.pool.query(
+      `UPDATE generator.jobs SET done = $3, next_run_at = now() + $4 * interval '1 millisecond', polls = $5,
+         image_url = $6, lease_owner = NULL, lease_until = NULL, updated_at = now()
+       WHERE job_id = $1 AND lease_owner = $2`,
+      [row.job_id, this.workerId, outcome.done, runInMs, polls, imageUrl],
+    );
+  }
+}

@@ -1,0 +1,329 @@
+import {
+  type AnyNewEvent,
+  deterministicEventId,
+  type EventEnvelope,
+  type JobSummary,
+  newEvent,
+  streamIds,
+  summarizeJob,
+} from '@neurocards/contracts';
+import type { ServiceContext } from '@neurocards/runtime/shell';
+import type { CreationRateLimiter } from '../adapters/creation-rate.js';
+import type { ApiKey, KeyPool } from '../adapters/key-pool.js';
+import type { KieClient } from '../adapters/kie-client.js';
+import type { ModelHealth } from '../adapters/model-health.js';
+import { toVerticalCanvas } from '../adapters/photo-canvas.js';
+import { PromptCache } from '../adapters/prompt-cache.js';
+import type { PromptWriter } from '../adapters/prompt-writer.js';
+import { providerFailureFrom } from '../adapters/provider-errors.js';
+import { downloadTelegramPhoto, PhotoError } from '../adapters/telegram-files.js';
+import type { GeneratorConfig } from '../config.js';
+import {
+  type Classification,
+  classifyFailure,
+  type ProviderFailure,
+  retryDecision,
+} from '../domain/failures.js';
+import { type NextStep, planNextStep, pollDelayMs } from '../domain/generation-plan.js';
+import { findVideoModel, modelOrder } from '../domain/models.js';
+
+/** What the scheduler does with a job after a step. */
+export type StepOutcome =
+  | { done: true }
+  | { done: false; runInMs: number; polls?: number; imageUrl?: string };
+
+export interface JobRow {
+  job_id: string;
+  polls: number;
+  callback_token: string;
+  image_url: string | null;
+}
+
+export interface StepDependencies {
+  service: ServiceContext<GeneratorConfig>;
+  kie: KieClient;
+  keys: KeyPool;
+  rate: CreationRateLimiter;
+  health: ModelHealth;
+  prompts: PromptWriter;
+  promptCache: PromptCache;
+}
+
+/** How long a model that answered "paused" or "not supported" is skipped by every job. */
+const MODEL_PAUSE_MS = 10 * 60_000;
+
+/**
+ * Runs the next step of one job, decided from its stream: prepare the prompt, submit an attempt, poll the
+ * task, or end the job. Every fact goes to the job stream with the version read, so a replica that raced
+ * this one (its lease expired) fails to append instead of writing twice.
+ */
+export async function runJobStep(deps: StepDependencies, row: JobRow): Promise<StepOutcome> {
+  const { store, config } = deps.service;
+  const job = summarizeJob(await store.readStream(streamIds.job(row.job_id)));
+  const plan: NextStep = planNextStep(job, {
+    now: new Date(),
+    models: modelOrder(config.KIE_MODEL, config.KIE_MODEL_FALLBACKS),
+    pausedModels: await deps.health.pausedModels(),
+    pollTimeoutMs: config.KIE_POLL_TIMEOUT,
+  });
+  switch (plan.kind) {
+    case 'done':
+      return { done: true };
+    case 'wait':
+      return { done: false, runInMs: Math.max(0, plan.until.getTime() - Date.now()) };
+    case 'prepare_prompt':
+      await preparePrompt(deps, job);
+      return { done: false, runInMs: 0 };
+    case 'give_up':
+      await append(deps, job, [generationFailed(job, plan.failure)]);
+      return { done: true };
+    case 'submit':
+      return submit(deps, job, row, plan.attempt, plan.model);
+    case 'poll':
+      return poll(deps, job, row, plan.submission, plan.expired);
+  }
+}
+
+async function preparePrompt(deps: StepDependencies, job: JobSummary): Promise<void> {
+  const request = requestOf(job);
+  const { product, templateId, wishes, language } = request.data;
+  const key = PromptCache.key({ product, templateId, wishes, language });
+  const prompt =
+    (await deps.promptCache.get(key)) ??
+    (await deps.prompts.write({ product, templateId, wishes, language }));
+  await deps.promptCache.put(key, prompt);
+  await append(deps, job, [
+    newEvent(
+      'PromptPrepared',
+      { ...jobRef(request), prompt: prompt.prompt, source: prompt.source },
+      { causedBy: request },
+    ),
+  ]);
+}
+
+async function submit(
+  deps: StepDependencies,
+  job: JobSummary,
+  row: JobRow,
+  attempt: number,
+  modelId: string,
+): Promise<StepOutcome> {
+  const { config } = deps.service;
+  const request = requestOf(job);
+  const model = findVideoModel(modelId);
+  if (!model) throw new Error(`no video model ${modelId}`);
+
+  const slot = await deps.rate.acquire();
+  if (!slot.granted) return { done: false, runInMs: slot.retryInMs };
+
+  const keys = await deps.keys.available(hashIndex(request.data.jobId));
+  if (keys.length === 0) {
+    // Every key is cooling down: a rate limit passes, a billing problem needs ops.
+    const failure: ProviderFailure = {
+      kind: 'api',
+      httpStatus: 429,
+      code: 429,
+      message: 'every KIE key is cooling down',
+    };
+    return attemptFailed(deps, job, attempt, modelId, classifyFailure(failure));
+  }
+
+  let imageUrl = row.image_url;
+  let failure: Classification | undefined;
+  for (const key of keys) {
+    try {
+      imageUrl ??= await uploadPhoto(deps, request, key);
+      const taskId = await deps.kie.createTask(key.secret, {
+        model: model.id,
+        input: model.buildInput(job.prompt?.data.prompt ?? '', imageUrl),
+        callBackUrl: config.KIE_CALLBACK_URL
+          ? `${config.KIE_CALLBACK_URL}/kie/callback/${request.data.jobId}/${row.callback_token}`
+          : undefined,
+      });
+      await append(deps, job, [
+        newEvent(
+          'GenerationSubmitted',
+          { ...jobRef(request), attempt, model: model.id, taskId, keyId: key.id },
+          { causedBy: request },
+        ),
+      ]);
+      return { done: false, runInMs: config.KIE_POLL_INTERVAL, polls: 0, imageUrl };
+    } catch (error) {
+      if (error instanceof PhotoError) {
+        failure = {
+          errorClass: 'USER_VIOLATION',
+          code: `photo_${error.code.toLowerCase()}`,
+          message: error.message,
+          rule: 'photo',
+          modelUnavailable: false,
+        };
+        break;
+      }
+      failure = classifyFailure(providerFailureFrom(error));
+      if (!failure.keyCooldownMs) break;
+      await deps.keys.coolDown(key, failure.keyCooldownMs, failure.errorClass);
+      deps.service.logger.warn(
+        { keyId: key.id, errorClass: failure.errorClass, code: failure.code },
+        'KIE key cooling down',
+      );
+    }
+  }
+  const outcome = await attemptFailed(deps, job, attempt, modelId, failure as Classification);
+  return outcome.done ? outcome : { ...outcome, imageUrl: imageUrl ?? undefined };
+}
+
+async function poll(
+  deps: StepDependencies,
+  job: JobSummary,
+  row: JobRow,
+  submission: EventEnvelope<'GenerationSubmitted'>,
+  expired: boolean,
+): Promise<StepOutcome> {
+  const { config } = deps.service;
+  const { attempt, model, taskId, keyId } = submission.data;
+  if (expired) {
+    const failure = classifyFailure({
+      kind: 'poll_timeout',
+      message: `task ${taskId} did not finish in time`,
+    });
+    return attemptFailed(deps, job, attempt, model, failure);
+  }
+  const key = deps.keys.keys.find((candidate) => candidate.id === keyId) ?? deps.keys.keys[0];
+  if (!key) throw new Error('no KIE key configured');
+  const next = {
+    done: false as const,
+    runInMs: pollDelayMs(row.polls + 1, config.KIE_POLL_INTERVAL, config.KIE_POLL_MAX_INTERVAL),
+    polls: row.polls + 1,
+  };
+  let task: Awaited<ReturnType<KieClient['getTask']>>;
+  try {
+    task = await deps.kie.getTask(key.secret, taskId);
+  } catch (error) {
+    const failure = classifyFailure(providerFailureFrom(error));
+    // A poll that fails for a passing reason is simply tried again; the poll timeout bounds it.
+    if (failure.errorClass === 'TEMPORARY' || failure.errorClass === 'RATE_LIMIT') return next;
+    return attemptFailed(deps, job, attempt, model, failure);
+  }
+  const request = requestOf(job);
+  if (task.state === 'success') {
+    await append(deps, job, [
+      newEvent(
+        'VideoReady',
+        { ...jobRef(request), videoUrl: task.videoUrl, model, taskId },
+        { causedBy: request, eventId: deterministicEventId('generation-finished', request.data.jobId) },
+      ),
+    ]);
+    return { done: true };
+  }
+  if (task.state === 'fail') {
+    return attemptFailed(
+      deps,
+      job,
+      attempt,
+      model,
+      classifyFailure({ kind: 'task', failCode: task.failCode, failMsg: task.failMsg }),
+    );
+  }
+  return next;
+}
+
+/**
+ * Records a failed attempt with when the next may start, or, when the policy says no more, ends the job
+ * with GenerationFailed in the same append (billing refunds on it).
+ */
+async function attemptFailed(
+  deps: StepDependencies,
+  job: JobSummary,
+  attempt: number,
+  model: string,
+  failure: Classification,
+): Promise<StepOutcome> {
+  const request = requestOf(job);
+  if (failure.modelUnavailable) await deps.health.pause(model, MODEL_PAUSE_MS, failure.message.slice(0, 200));
+  // This failure counts too: the first TEMPORARY one is number 1.
+  const sameClass = 1 + job.attemptFailures.filter((f) => f.data.errorClass === failure.errorClass).length;
+  const decision = retryDecision(failure.errorClass, sameClass);
+  // A paused model is not the seller's problem: move on to the next model straight away.
+  const delayMs = failure.modelUnavailable ? 0 : decision.retry ? decision.delayMs : undefined;
+  const retryAt = delayMs === undefined ? null : new Date(Date.now() + delayMs).toISOString();
+  const failed = newEvent(
+    'GenerationAttemptFailed',
+    {
+      ...jobRef(request),
+      attempt,
+      model,
+      errorClass: failure.errorClass,
+      code: failure.code,
+      message: failure.message,
+      retryAt,
+    },
+    { causedBy: request },
+  );
+  deps.service.logger.warn(
+    { attempt, model, errorClass: failure.errorClass, code: failure.code, retryAt },
+    'generation attempt failed',
+  );
+  if (retryAt !== null) {
+    await append(deps, job, [failed]);
+    return { done: false, runInMs: delayMs ?? 0 };
+  }
+  await append(deps, job, [failed, generationFailed(job, failed)]);
+  return { done: true };
+}
+
+function generationFailed(
+  job: JobSummary,
+  last: Pick<EventEnvelope<'GenerationAttemptFailed'>, 'data'>,
+): AnyNewEvent {
+  const request = requestOf(job);
+  const { errorClass, code, message } = last.data;
+  return newEvent(
+    'GenerationFailed',
+    {
+      ...jobRef(request),
+      errorClass,
+      code,
+      message,
+      attempts: Math.max(last.data.attempt, job.submissions.length),
+    },
+    { causedBy: request, eventId: deterministicEventId('generation-finished', request.data.jobId) },
+  );
+}
+
+/** The seller's photo on a 9:16 canvas, fetched by us (the file URL holds the bot token) and put on KIE. */
+async function uploadPhoto(
+  deps: StepDependencies,
+  request: EventEnvelope<'GenerationRequested'>,
+  key: ApiKey,
+): Promise<string> {
+  const { config } = deps.service;
+  const photo = await downloadTelegramPhoto(
+    config.TELEGRAM_API_ROOT,
+    config.TELEGRAM_BOT_TOKEN,
+    request.data.photo.fileId,
+    config.PHOTO_MAX_BYTES,
+  );
+  const canvas = await toVerticalCanvas(photo.bytes);
+  return deps.kie.uploadFile(key.secret, canvas.bytes, `${request.data.jobId}.jpg`, canvas.mimeType);
+}
+
+async function append(deps: StepDependencies, job: JobSummary, events: AnyNewEvent[]): Promise<void> {
+  const request = requestOf(job);
+  await deps.service.store.append(streamIds.job(request.data.jobId), events, {
+    expectedVersion: job.version,
+  });
+}
+
+function requestOf(job: JobSummary): EventEnvelope<'GenerationRequested'> {
+  if (!job.request) throw new Error('job stream has no GenerationRequested');
+  return job.request;
+}
+
+function jobRef(request: EventEnvelope<'GenerationRequested'>) {
+  return { jobId: request.data.jobId, userId: request.data.userId };
+}
+
+/** Spreads jobs over the key pool. */
+function hashIndex(jobId: string): number {
+  return Number.parseInt(jobId.replace(/-/g, '').slice(-6), 16);
+}
