@@ -129,6 +129,7 @@ export class DeliveryController {
       { schema: 'delivery', consumer: ctx.consumer, eventId: cause.eventId },
       async () => {
         const request = requestOf(summarizeJob(await store.readStream(streamIds.job(jobId))));
+        if (!concerns(request)) return;
         try {
           const { chatId, language } = request.data;
           await this.api.sendMessage(chatId, text(language), { reply_markup: keyboard?.(language) });
