@@ -1,0 +1,86 @@
+import { eventStoreMigrations, migrate } from '@neurocards/runtime/event-store';
+import { createTestDatabase, type TestDatabase } from '@neurocards/runtime/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generatorMigrations } from '../migrations.js';
+import { CreationRateLimiter } from './creation-rate.js';
+import { KeyPool } from './key-pool.js';
+import { ModelHealth } from './model-health.js';
+import { PromptCache } from './prompt-cache.js';
+
+// What the generator's replicas share through PostgreSQL: each "replica" here has its own pool.
+
+let db: TestDatabase;
+let other: pg.Pool;
+
+beforeAll(async () => {
+  db = await createTestDatabase('generator_limits', 12);
+  await migrate(db.pool, [eventStoreMigrations, generatorMigrations]);
+  other = new pg.Pool({ connectionString: db.url, max: 12 });
+});
+afterAll(async () => {
+  await other?.end();
+  await db?.drop();
+});
+
+describe('the account rate limit', () => {
+  it('grants exactly `count` creations per window across replicas, and says when the next one is free', async () => {
+    const limit = { count: 20, windowMs: 2000 };
+    const replicas = [new CreationRateLimiter(db.pool, limit), new CreationRateLimiter(other, limit)];
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (replicas[i % 2] as CreationRateLimiter).acquire()),
+    );
+    expect(results.filter((r) => r.granted)).toHaveLength(20);
+    const refused = results.filter((r): r is { granted: false; retryInMs: number } => !r.granted);
+    expect(refused).toHaveLength(40);
+    for (const r of refused) expect(r.retryInMs).toBeLessThanOrEqual(2000);
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(...refused.map((r) => r.retryInMs)) + 50));
+    const next = await Promise.all(
+      Array.from({ length: 25 }, () => (replicas[0] as CreationRateLimiter).acquire()),
+    );
+    expect(next.filter((r) => r.granted)).toHaveLength(20);
+  });
+});
+
+describe('the key pool', () => {
+  it('shares cooldowns between replicas and rotates the starting key', async () => {
+    const secrets = ['kie-key-alpha-123', 'kie-key-bravo-456', 'kie-key-charlie-789'];
+    const [a, b] = [new KeyPool(db.pool, secrets), new KeyPool(other, secrets)];
+    expect((await a.available(1)).map((k) => k.secret)).toEqual([secrets[1], secrets[2], secrets[0]]);
+    await a.coolDown(a.keys[1] as (typeof a.keys)[number], 60_000, 'RATE_LIMIT');
+    expect((await b.available(1)).map((k) => k.secret)).toEqual([secrets[2], secrets[0]]);
+    expect(
+      JSON.stringify(await db.pool.query('SELECT * FROM generator.key_cooldowns').then((r) => r.rows)),
+    ).not.toContain('bravo');
+    await b.coolDown(b.keys[1] as (typeof b.keys)[number], 1, 'RATE_LIMIT'); // a shorter cooldown never shortens one
+    expect((await a.available(0)).map((k) => k.secret)).toEqual([secrets[0], secrets[2]]);
+  });
+});
+
+describe('model health and the prompt cache', () => {
+  it('pauses a model for every replica', async () => {
+    await new ModelHealth(db.pool).pause(
+      'wan/2-6-image-to-video',
+      60_000,
+      'This interface is temporarily paused',
+    );
+    expect(await new ModelHealth(other).pausedModels()).toEqual(new Set(['wan/2-6-image-to-video']));
+  });
+
+  it('reuses a model-written prompt for identical inputs only', async () => {
+    const cache = new PromptCache(db.pool);
+    const input = { product: 'Mug', templateId: 'studio', wishes: null, language: 'en' };
+    await cache.put(PromptCache.key(input), { prompt: 'A mug on a table.', source: 'model' });
+    expect(await cache.get(PromptCache.key({ ...input, product: '  Mug ' }))).toEqual({
+      prompt: 'A mug on a table.',
+      source: 'model',
+    });
+    expect(await cache.get(PromptCache.key({ ...input, templateId: 'premium' }))).toBeUndefined();
+    await cache.put(PromptCache.key({ ...input, product: 'Cup' }), {
+      prompt: 'fallback',
+      source: 'fallback',
+    });
+    expect(await cache.get(PromptCache.key({ ...input, product: 'Cup' }))).toBeUndefined();
+  });
+});
