@@ -37,11 +37,12 @@ export async function startService(
   name: ServiceName,
   env: Record<string, string>,
   label: string = name,
+  options: { port?: number } = {},
 ): Promise<RunningProcess> {
   const main = `${root}services/${name}/dist/main.js`;
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`pnpm build\` first`);
   mkdirSync(logDir, { recursive: true });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const log = createWriteStream(`${logDir}/${label}.log`, { flags: 'a' });
   const child = spawn(process.execPath, [main], {
     env: { PATH: process.env.PATH ?? '', ...env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' },

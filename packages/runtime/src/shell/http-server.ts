@@ -68,7 +68,9 @@ export class OpsServer {
       return;
     }
     const route = this.options.routes?.find(
-      (candidate) => candidate.path === path && candidate.method === req.method,
+      (candidate) =>
+        candidate.method === req.method &&
+        (candidate.path === path || (candidate.path.endsWith('/*') && path.startsWith(candidate.path.slice(0, -1)))),
     );
     if (route) return route.handle(req, res);
     send(res, 404, { error: 'not found' });
