@@ -70,7 +70,8 @@ export class OpsServer {
     const route = this.options.routes?.find(
       (candidate) =>
         candidate.method === req.method &&
-        (candidate.path === path || (candidate.path.endsWith('/*') && path.startsWith(candidate.path.slice(0, -1)))),
+        (candidate.path === path ||
+          (candidate.path.endsWith('/*') && path.startsWith(candidate.path.slice(0, -1)))),
     );
     if (route) return route.handle(req, res);
     send(res, 404, { error: 'not found' });
