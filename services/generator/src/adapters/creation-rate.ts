@@ -3,6 +3,8 @@ import type { Pool } from 'pg';
 // One lock for the account's creation log: the count and the insert must not interleave between replicas.
 const CREATION_LOCK = 0x6e636b72; // 'nckr'
 
+const WINDOW_MARGIN_MS = 500;
+
 export type CreationSlot = { granted: true } | { granted: false; retryInMs: number };
 
 /**
@@ -20,7 +22,8 @@ export class CreationRateLimiter {
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [CREATION_LOCK]);
-      const window = `${this.limit.windowMs} milliseconds`;
+      // A little longer than KIE's own window: our clock and theirs, and the request's flight, differ.
+      const window = `${this.limit.windowMs + WINDOW_MARGIN_MS} milliseconds`;
       await client.query(
         `DELETE FROM generator.task_creations WHERE at <= clock_timestamp() - $1::interval`,
         [window],

@@ -84,7 +84,9 @@ export class PromptWriter {
     const product = cleanSellerText(input.product, PRODUCT_MAX_CHARS);
     const wishes = input.wishes === null ? null : cleanSellerText(input.wishes, WISHES_MAX_CHARS) || null;
     const fallback = (reason: string, details: Record<string, unknown> = {}): PromptResult => {
-      this.options.logger?.warn(
+      // Without a key the template prompt is the configured behaviour, not news worth a warning per job.
+      const level = reason === 'not_configured' ? 'debug' : 'warn';
+      this.options.logger?.[level](
         { reason, model: this.options.model, templateId: input.templateId, ...details },
         'prompt writer fell back to the template prompt',
       );

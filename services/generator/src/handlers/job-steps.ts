@@ -113,9 +113,6 @@ async function submit(
   const model = findVideoModel(modelId);
   if (!model) throw new Error(`no video model ${modelId}`);
 
-  const slot = await deps.rate.acquire();
-  if (!slot.granted) return { done: false, runInMs: slot.retryInMs };
-
   const keys = await deps.keys.available(hashIndex(request.data.jobId));
   if (keys.length === 0) {
     // Every key is cooling down: a rate limit passes, a billing problem needs ops.
@@ -133,6 +130,9 @@ async function submit(
   for (const key of keys) {
     try {
       imageUrl ??= await uploadPhoto(deps, request, key);
+      // The slot is taken right before the call, so the account's window counts what KIE counts.
+      const slot = await deps.rate.acquire();
+      if (!slot.granted) return { done: false, runInMs: slot.retryInMs, imageUrl };
       const taskId = await deps.kie.createTask(key.secret, {
         model: model.id,
         input: model.buildInput(job.prompt?.data.prompt ?? '', imageUrl),
