@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { billingBenchmark } from './billing.js';
 import { foundationBenchmark } from './foundation.js';
+import { generatorBenchmark } from './generator.js';
 
 // `pnpm bench`: every benchmark, each reporting ratios against raw figures measured in the same run.
 // BENCH_SECONDS sets the length of each timed phase (default 5).
@@ -15,6 +16,7 @@ const results = {
   at: new Date().toISOString(),
   foundation: await foundationBenchmark(durationMs),
   billing: await billingBenchmark(Number(process.env.BENCH_BILLING_USERS ?? 1000)),
+  generator: await generatorBenchmark(Number(process.env.BENCH_GENERATOR_JOBS ?? 2000), 60, 20),
 };
 
 mkdirSync('bench-results', { recursive: true });

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { runService } from '@neurocards/runtime/shell';
+import { Counter } from 'prom-client';
 import { CreationRateLimiter } from './adapters/creation-rate.js';
 import { KeyPool } from './adapters/key-pool.js';
 import { KieClient } from './adapters/kie-client.js';
@@ -47,6 +48,12 @@ await runService({
         logger: service.logger,
       }),
       promptCache: new PromptCache(service.pool),
+      attemptFailures: new Counter({
+        name: 'nc_generator_attempt_failures_total',
+        help: 'Failed generation attempts by error class and code',
+        labelNames: ['errorClass', 'code'],
+        registers: [service.metrics.registry],
+      }),
     }),
   ],
   routes: (service) => [kieCallbackRoute(service)],

@@ -47,6 +47,8 @@ export interface StepDependencies {
   health: ModelHealth;
   prompts: PromptWriter;
   promptCache: PromptCache;
+  /** Counts failed attempts by class and code: what alerts are built on (BILLING means ops must act). */
+  attemptFailures?: { inc(labels: { errorClass: string; code: string }): void };
 }
 
 /** How long a model that answered "paused" or "not supported" is skipped by every job. */
@@ -259,7 +261,10 @@ async function attemptFailed(
     },
     { causedBy: request },
   );
-  deps.service.logger.warn(
+  deps.attemptFailures?.inc({ errorClass: failure.errorClass, code: failure.code });
+  // A billing problem (no provider credits, a bad key) will not fix itself: ops must hear of it.
+  const level = failure.errorClass === 'BILLING' ? 'error' : 'warn';
+  deps.service.logger[level](
     { attempt, model, errorClass: failure.errorClass, code: failure.code, retryAt },
     'generation attempt failed',
   );
