@@ -1,9 +1,14 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { type DomainEvent, newEvent, streamIds } from '@neurocards/contracts';
 import { EventStore } from '@neurocards/runtime/event-store';
-import { createTestBus, createTestDatabase, testNatsUrl, waitFor } from '@neurocards/runtime/testing';
+import {
+  createTestBus,
+  createTestDatabase,
+  orderRequests,
+  testNatsUrl,
+  waitFor,
+} from '@neurocards/runtime/testing';
 import { formatRate, printTable } from './measure.js';
 
 const require = createRequire(import.meta.url);
@@ -76,25 +81,10 @@ export async function billingBenchmark(users: number): Promise<BillingResult> {
     const started = performance.now();
     await Promise.all(
       sellers.map((userId, i) => {
-        const jobId = randomUUID();
-        const request = newEvent(
-          'GenerationRequested',
-          {
-            jobId,
-            orderId: randomUUID(),
-            orderJobIds: [jobId],
-            userId,
-            chatId: userId,
-            language: 'ru',
-            photo: { fileId: 'photo', fileUniqueId: 'photo-u' },
-            product: 'Bench product',
-            templateId: 'studio',
-            wishes: null,
-            model: 'kling-2.6/image-to-video',
-            cost: i % 4 === 0 ? 3 : 1, // a quarter cannot afford their order
-          },
-          { correlationId: jobId },
-        );
+        // A quarter cannot afford their order.
+        const [request] = orderRequests({ userId, cost: i % 4 === 0 ? 3 : 1, product: 'Bench product' });
+        if (!request) throw new Error('no request');
+        const jobId = request.data.jobId;
         return store.append(streamIds.job(jobId), [request], { expectedVersion: 'no_stream' });
       }),
     );

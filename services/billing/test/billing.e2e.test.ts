@@ -4,6 +4,7 @@ import { EventStore, inTransaction } from '@neurocards/runtime/event-store';
 import {
   createTestBus,
   createTestDatabase,
+  orderRequests,
   type TestBus,
   type TestDatabase,
   testNatsUrl,
@@ -68,32 +69,16 @@ function registration(userId: number, referrerId: number | null = null): AnyNewE
 
 /** Appends every job of an order in one transaction, as the gateway does. */
 async function placeOrder(userId: number, size: number): Promise<{ orderId: string; jobIds: string[] }> {
-  const orderId = randomUUID();
-  const jobIds = Array.from({ length: size }, () => randomUUID());
+  const requests = orderRequests({ userId, size, product: 'Thermos 500 ml' });
   await inTransaction(db.pool, async (client) => {
-    for (const jobId of jobIds) {
-      const request = newEvent(
-        'GenerationRequested',
-        {
-          jobId,
-          orderId,
-          orderJobIds: jobIds,
-          userId,
-          chatId: userId,
-          language: 'ru',
-          photo: { fileId: 'photo', fileUniqueId: 'photo-u' },
-          product: 'Thermos 500 ml',
-          templateId: 'studio',
-          wishes: null,
-          model: 'kling-2.6/image-to-video',
-          cost: 1,
-        },
-        { correlationId: jobId },
-      );
-      await store.append(streamIds.job(jobId), [request], { expectedVersion: 'no_stream', client });
+    for (const request of requests) {
+      await store.append(streamIds.job(request.data.jobId), [request], {
+        expectedVersion: 'no_stream',
+        client,
+      });
     }
   });
-  return { orderId, jobIds };
+  return { orderId: requests[0]?.data.orderId ?? '', jobIds: requests.map((request) => request.data.jobId) };
 }
 
 describe('billing with two replicas', () => {

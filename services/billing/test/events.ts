@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { type AnyNewEvent, type DomainEvent, type EventEnvelope, newEvent } from '@neurocards/contracts';
+import { orderRequests } from '@neurocards/runtime/testing';
 
 // Builders of the events billing reacts to, stored with versions as the store would give them.
 
@@ -25,29 +25,8 @@ export function registered(userId: number, referrerId: number | null = null) {
 
 /** The GenerationRequested events of one order of `size` videos. */
 export function order(userId: number, size: number, cost = 1) {
-  const orderId = randomUUID();
-  const jobIds = Array.from({ length: size }, () => randomUUID());
-  return jobIds.map((jobId) =>
-    stored<'GenerationRequested'>(
-      newEvent(
-        'GenerationRequested',
-        {
-          jobId,
-          orderId,
-          orderJobIds: jobIds,
-          userId,
-          chatId: userId,
-          language: 'ru',
-          photo: { fileId: 'photo', fileUniqueId: 'photo-u' },
-          product: 'Ceramic mug',
-          templateId: 'studio',
-          wishes: null,
-          model: 'kling-2.6/image-to-video',
-          cost,
-        },
-        { correlationId: jobId },
-      ),
-    ),
+  return orderRequests({ userId, size, cost, language: 'ru' }).map((event) =>
+    stored<'GenerationRequested'>(event),
   );
 }
 

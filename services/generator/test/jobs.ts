@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { type DomainEvent, newEvent, streamIds } from '@neurocards/contracts';
 import type { EventStore } from '@neurocards/runtime/event-store';
+import { orderRequests } from '@neurocards/runtime/testing';
 
 /** Registers a seller with plenty of credits, so billing reserves every job the tests order. */
 export async function richSeller(store: EventStore, userId: number): Promise<void> {
@@ -29,32 +29,15 @@ export async function orderVideo(
   photo: { file_id: string; file_unique_id: string },
   product = 'Ceramic mug, 350 ml',
 ): Promise<string> {
-  const jobId = randomUUID();
-  await store.append(
-    streamIds.job(jobId),
-    [
-      newEvent(
-        'GenerationRequested',
-        {
-          jobId,
-          orderId: randomUUID(),
-          orderJobIds: [jobId],
-          userId,
-          chatId: userId,
-          language: 'en',
-          photo: { fileId: photo.file_id, fileUniqueId: photo.file_unique_id },
-          product,
-          templateId: 'studio',
-          wishes: 'warm light',
-          model: 'kling-2.6/image-to-video',
-          cost: 1,
-        },
-        { correlationId: jobId },
-      ),
-    ],
-    { expectedVersion: 'no_stream' },
-  );
-  return jobId;
+  const [request] = orderRequests({
+    userId,
+    product,
+    wishes: 'warm light',
+    photo: { fileId: photo.file_id, fileUniqueId: photo.file_unique_id },
+  });
+  if (!request) throw new Error('no request');
+  await store.append(streamIds.job(request.data.jobId), [request], { expectedVersion: 'no_stream' });
+  return request.data.jobId;
 }
 
 export const terminal = (events: readonly DomainEvent[]) =>

@@ -1,3 +1,4 @@
 export * from './bus.js';
 export * from './databases.js';
+export * from './events.js';
 export * from './waiting.js';
