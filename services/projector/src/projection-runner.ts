@@ -1,12 +1,11 @@
 import { type DomainEvent, parseEvent } from '@neurocards/contracts';
-import { Sleeper } from '@neurocards/runtime/bus';
 import {
   type EventStore,
   inTransaction,
   loadCheckpoint,
   saveCheckpoint,
 } from '@neurocards/runtime/event-store';
-import type { Logger, Worker } from '@neurocards/runtime/shell';
+import { type Logger, LoopWorker } from '@neurocards/runtime/shell';
 import type { Pool, PoolClient } from 'pg';
 
 export interface Projection {
@@ -23,11 +22,8 @@ const PROJECTION_LOCK_CLASS = 0x6e70;
  * advisory lock (so one projector replica works at a time), applies the events and moves the checkpoint:
  * the rows and the checkpoint can never disagree.
  */
-export class ProjectionRunner implements Worker {
+export class ProjectionRunner extends LoopWorker {
   readonly name: string;
-  private readonly sleeper = new Sleeper();
-  private stopping = false;
-  private running?: Promise<void>;
   private lastProgressAt = Date.now();
 
   constructor(
@@ -35,17 +31,8 @@ export class ProjectionRunner implements Worker {
     private readonly deps: { pool: Pool; store: EventStore; logger: Logger },
     private readonly options: { batchSize?: number; idlePollMs?: number } = {},
   ) {
+    super();
     this.name = `projection:${projection.name}`;
-  }
-
-  start(): void {
-    this.running ??= this.loop();
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.sleeper.wake();
-    await this.running;
   }
 
   /** Milliseconds since the loop last completed a step; a stuck projection shows up on /readyz. */
@@ -86,7 +73,7 @@ export class ProjectionRunner implements Worker {
     });
   }
 
-  private async loop(): Promise<void> {
+  protected async loop(): Promise<void> {
     while (!this.stopping) {
       try {
         const read = await this.step();

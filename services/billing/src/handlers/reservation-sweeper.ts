@@ -1,6 +1,5 @@
-import { Sleeper } from '@neurocards/runtime/bus';
 import { inTransaction } from '@neurocards/runtime/event-store';
-import type { ServiceContext, Worker } from '@neurocards/runtime/shell';
+import { LoopWorker, type ServiceContext } from '@neurocards/runtime/shell';
 import type { BillingConfig } from '../config.js';
 import { expireReservation } from '../domain/credits-decisions.js';
 import { decideCredits } from './credit-commands.js';
@@ -10,22 +9,11 @@ import { decideCredits } from './credit-commands.js';
  * FOR UPDATE SKIP LOCKED, so two billing replicas share the work; and the decision reads the credit stream,
  * so a reservation captured or refunded meanwhile is left alone. Each credit comes back exactly once.
  */
-export class ReservationSweeper implements Worker {
+export class ReservationSweeper extends LoopWorker {
   readonly name = 'reservation-sweeper';
-  private readonly sleeper = new Sleeper();
-  private stopping = false;
-  private running?: Promise<void>;
 
-  constructor(private readonly service: ServiceContext<BillingConfig>) {}
-
-  start(): void {
-    this.running ??= this.loop();
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.sleeper.wake();
-    await this.running;
+  constructor(private readonly service: ServiceContext<BillingConfig>) {
+    super();
   }
 
   /** Releases every reservation expired at `now`; returns how many credit streams it touched. */
@@ -56,7 +44,7 @@ export class ReservationSweeper implements Worker {
     });
   }
 
-  private async loop(): Promise<void> {
+  protected async loop(): Promise<void> {
     while (!this.stopping) {
       try {
         await this.sweep();

@@ -1,6 +1,6 @@
-import { eventStoreMigrations, migrate } from '@neurocards/runtime/event-store';
+import { createPool, eventStoreMigrations, migrate } from '@neurocards/runtime/event-store';
 import { createTestDatabase, type TestDatabase } from '@neurocards/runtime/testing';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatorMigrations } from '../migrations.js';
 import { CreationRateLimiter } from './creation-rate.js';
@@ -16,7 +16,7 @@ let other: pg.Pool;
 beforeAll(async () => {
   db = await createTestDatabase('generator_limits', 12);
   await migrate(db.pool, [eventStoreMigrations, generatorMigrations]);
-  other = new pg.Pool({ connectionString: db.url, max: 12 });
+  other = createPool({ connectionString: db.url, max: 12 }); // with the error listener every pool needs
 });
 afterAll(async () => {
   await other?.end();

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Sleeper } from '@neurocards/runtime/bus';
-import { type Worker, withWorkContext } from '@neurocards/runtime/shell';
+import { LoopWorker, withWorkContext } from '@neurocards/runtime/shell';
 import { Counter, Gauge } from 'prom-client';
 import { JOB_DUE, jobSignals } from './job-signals.js';
 import { type JobRow, runJobStep, type StepDependencies, type StepOutcome } from './job-steps.js';
@@ -16,18 +15,16 @@ const IDLE_POLL_MS = 250;
  * fresh while a step runs, and writes back when the next step is due. A replica that dies holds its rows
  * only until their lease runs out; then any other replica carries on from the job stream.
  */
-export class GenerationScheduler implements Worker {
+export class GenerationScheduler extends LoopWorker {
   readonly name = 'generation-scheduler';
   readonly workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  private readonly sleeper = new Sleeper();
   private readonly running = new Set<Promise<void>>();
-  private stopping = false;
-  private loop?: Promise<void>;
   private readonly steps: Counter;
   private readonly open: Gauge;
   private readonly wake = () => this.sleeper.wake();
 
   constructor(private readonly deps: StepDependencies) {
+    super();
     const { registry } = deps.service.metrics;
     this.steps = new Counter({
       name: 'nc_generator_steps_total',
@@ -48,20 +45,18 @@ export class GenerationScheduler implements Worker {
     });
   }
 
-  start(): void {
+  override start(): void {
     jobSignals.on(JOB_DUE, this.wake);
-    this.loop ??= this.run();
+    super.start();
   }
 
   /** Stops claiming, lets running steps finish and hands their rows back. */
-  async stop(): Promise<void> {
-    this.stopping = true;
+  override async stop(): Promise<void> {
     jobSignals.off(JOB_DUE, this.wake);
-    this.sleeper.wake();
-    await this.loop;
+    await super.stop();
   }
 
-  private async run(): Promise<void> {
+  protected async loop(): Promise<void> {
     const { config, logger } = this.deps.service;
     while (!this.stopping) {
       try {
