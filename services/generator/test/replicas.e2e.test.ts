@@ -95,7 +95,7 @@ describe('generator replicas', () => {
     await waitFor(
       'a third of the jobs submitted',
       async () => (await count('GenerationSubmitted')) >= JOBS / 3,
-      { timeoutMs: 60_000 },
+      { timeoutMs: 120_000 },
     );
     const [victim, ...survivors] = generators as [RunningProcess, ...RunningProcess[]];
     const victimSteps = await stepsOf(victim);
