@@ -111,8 +111,19 @@ describe('generator replicas', () => {
         const all = await Promise.all(jobIds.map((jobId) => store.readStream(streamIds.job(jobId))));
         return all.every((events) => terminal(events).length > 0) ? all : undefined;
       },
-      { timeoutMs: 120_000, intervalMs: 250 },
-    );
+      { timeoutMs: 240_000, intervalMs: 250 },
+    ).catch(async (error: unknown) => {
+      // Say where the unfinished jobs stand, so a failure on a loaded machine explains itself.
+      const { rows } = await db.pool.query(
+        `SELECT j.job_id, j.done, j.next_run_at, j.lease_owner, j.lease_until, j.polls,
+                (SELECT string_agg(type, ',' ORDER BY stream_version) FROM es.events WHERE stream_id = 'job-' || j.job_id) AS events
+         FROM generator.jobs j WHERE NOT j.done`,
+      );
+      const scheduled = (await db.pool.query('SELECT count(*)::int AS n FROM generator.jobs')).rows[0].n;
+      throw new Error(
+        `${(error as Error).message}; ${scheduled}/${JOBS} scheduled; unfinished: ${JSON.stringify(rows, null, 1)}`,
+      );
+    });
 
     // Work was spread: the killed replica and both survivors ran steps.
     expect(victimSteps).toBeGreaterThan(0);
