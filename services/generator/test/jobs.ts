@@ -1,8 +1,12 @@
 import { type DomainEvent, newEvent, streamIds } from '@neurocards/contracts';
 import type { EventStore } from '@neurocards/runtime/event-store';
-import { orderRequests } from '@neurocards/runtime/testing';
+import { orderRequests, waitFor } from '@neurocards/runtime/testing';
 
-/** Registers a seller with plenty of credits, so billing reserves every job the tests order. */
+/**
+ * Registers a seller with plenty of credits, so billing reserves every job the tests order, and waits for
+ * the grant: billing reads grants and orders on separate consumers, and an order seen first would be
+ * rejected for want of credits.
+ */
 export async function richSeller(store: EventStore, userId: number): Promise<void> {
   await store.append(
     streamIds.user(userId),
@@ -19,6 +23,9 @@ export async function richSeller(store: EventStore, userId: number): Promise<voi
       ),
     ],
     { expectedVersion: 'no_stream' },
+  );
+  await waitFor('the credits grant', async () =>
+    (await store.readStream(streamIds.credits(userId))).some((event) => event.type === 'CreditsGranted'),
   );
 }
 
