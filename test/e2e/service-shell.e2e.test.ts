@@ -14,7 +14,7 @@ import { type RunningProcess, startService, stopProcess } from '../support/syste
 // The shell every service runs in: configuration, operations endpoints, log hygiene, graceful stop.
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const botToken = '7000000001:AAShellTestTokenThatMustNeverBeLogged0';
+const botToken = '7000000001:TEST-shell-token-that-must-never-be-logged';
 let db: TestDatabase;
 let bus: TestBus;
 let delivery: RunningProcess | undefined;
@@ -86,7 +86,7 @@ describe('service shell', () => {
     const log = readFileSync(`${root}test-results/logs/shell-delivery.log`, 'utf8');
     expect(log).toMatch(/delivery stopped/);
     expect(log).not.toContain(botToken);
-    expect(log).not.toContain('AAShellTestToken');
+    expect(log).not.toContain('TEST-shell-token');
     delivery = undefined;
   });
 });

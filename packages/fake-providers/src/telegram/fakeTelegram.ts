@@ -32,7 +32,7 @@ import {
 
 /** Construction options of FakeTelegram; every field has a test-friendly default. */
 export interface FakeTelegramOptions extends ListenOptions {
-  /** The only accepted bot token (default `7000000001:AAFakeTokenForTests…`); its numeric prefix is the bot id. */
+  /** The only accepted bot token (default `7000000001:TEST-fake-token-for-tests…`); its numeric prefix is the bot id. */
   token?: string;
   /** Overrides of the getMe answer. */
   botInfo?: Partial<Omit<TelegramBotUser, 'is_bot'>>;
@@ -64,7 +64,7 @@ export interface FakeTelegramOptions extends ListenOptions {
   now?: () => number;
 }
 
-const defaultToken = '7000000001:AAFakeTokenForTestsOnly-0123456789abcdef';
+const defaultToken = '7000000001:TEST-fake-token-for-tests-only-0123456789';
 
 /**
  * A fake Telegram Bot API server speaking the real wire format (`/bot<token>/<method>`, JSON, urlencoded or

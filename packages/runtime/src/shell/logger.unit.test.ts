@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { withWorkContext } from './context.js';
 import { createLogger, scrubSecrets } from './logger.js';
 
-const botToken = '123456789:AAFakeTokenForTests_abcdefghijklmnopq';
+const botToken = '123456789:TEST-fake-token-for-tests_abcdefghijklm';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -30,7 +30,7 @@ describe('logger', () => {
     );
     const text = JSON.stringify(lines);
     expect(text).not.toContain(botToken);
-    expect(text).not.toContain('AAFakeTokenForTests');
+    expect(text).not.toContain('TEST-fake-token-for-tests');
     expect(text).not.toContain('sk-abc');
     expect(text).not.toContain('kie-secret-key-1');
     expect(lines[0]?.msg).toBe('GET https://api.telegram.org/file/[redacted]/x.jpg');
