@@ -57,3 +57,14 @@ export function summarizeJob(events: readonly DomainEvent[]): JobSummary {
 export const generationFinished = (job: JobSummary) => Boolean(job.ready || job.generationFailed);
 /** Delivery has ended, one way or the other. */
 export const deliveryFinished = (job: JobSummary) => Boolean(job.delivered || job.deliveryFailed);
+
+/** The request that opened the job; a job stream without one is a bug, not a state. */
+export function requestOf(job: JobSummary): EventEnvelope<'GenerationRequested'> {
+  if (!job.request) throw new Error('job stream has no GenerationRequested');
+  return job.request;
+}
+
+/** The job and user ids every later event of a job carries. */
+export function jobRef(request: EventEnvelope<'GenerationRequested'>): { jobId: string; userId: number } {
+  return { jobId: request.data.jobId, userId: request.data.userId };
+}

@@ -1,4 +1,4 @@
-import { type AnyNewEvent, type DomainEvent, parseEventOrThrow } from '@neurocards/contracts';
+import { type AnyNewEvent, parseEventOrThrow } from '@neurocards/contracts';
 import type { Pool, PoolClient } from 'pg';
 import {
   type ExpectedVersion,
@@ -178,16 +178,6 @@ export class EventStore {
    */
   readAll(after: TailPosition, limit: number, client: Queryable = this.pool): Promise<StoredEventRecord[]> {
     return readAllAfter(client, after, limit);
-  }
-
-  /** Like readAll, parsed into typed events (for projections). */
-  async readAllEvents(
-    after: TailPosition,
-    limit: number,
-    client?: Queryable,
-  ): Promise<Array<{ event: DomainEvent; position: TailPosition }>> {
-    const records = await this.readAll(after, limit, client);
-    return records.map((record) => ({ event: parseEventOrThrow(record.json), position: record.position }));
   }
 
   private async appendOnce(

@@ -6,8 +6,9 @@ import {
   deliveryFinished,
   deterministicEventId,
   type EventEnvelope,
-  type JobSummary,
+  jobRef,
   newEvent,
+  requestOf,
   streamIds,
   summarizeJob,
 } from '@neurocards/contracts';
@@ -153,13 +154,4 @@ function finalFailure(error: unknown, lastDelivery: boolean): FinalFailure | und
   }
   if (lastDelivery) return { errorClass: 'UNKNOWN', reason: String(error).slice(0, 2000) };
   return undefined;
-}
-
-function requestOf(job: JobSummary): EventEnvelope<'GenerationRequested'> {
-  if (!job.request) throw new Error('job stream has no GenerationRequested');
-  return job.request;
-}
-
-function jobRef(request: EventEnvelope<'GenerationRequested'>) {
-  return { jobId: request.data.jobId, userId: request.data.userId };
 }

@@ -3,7 +3,9 @@ import {
   deterministicEventId,
   type EventEnvelope,
   type JobSummary,
+  jobRef,
   newEvent,
+  requestOf,
   streamIds,
   summarizeJob,
 } from '@neurocards/contracts';
@@ -317,15 +319,6 @@ async function append(deps: StepDependencies, job: JobSummary, events: AnyNewEve
   await deps.service.store.append(streamIds.job(request.data.jobId), events, {
     expectedVersion: job.version,
   });
-}
-
-function requestOf(job: JobSummary): EventEnvelope<'GenerationRequested'> {
-  if (!job.request) throw new Error('job stream has no GenerationRequested');
-  return job.request;
-}
-
-function jobRef(request: EventEnvelope<'GenerationRequested'>) {
-  return { jobId: request.data.jobId, userId: request.data.userId };
 }
 
 /** Spreads jobs over the key pool. */
