@@ -2,6 +2,7 @@ export * from './buttons.js';
 export * from './catalog.js';
 export * from './common.js';
 export * as creditEvents from './credits.js';
+export * from './credits-state.js';
 export * from './envelope.js';
 export * from './job-summary.js';
 export * as jobEvents from './jobs.js';

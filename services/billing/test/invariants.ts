@@ -1,6 +1,6 @@
 import type { DomainEvent } from '@neurocards/contracts';
+import { availableCredits, evolveCredits, initialCredits } from '@neurocards/contracts';
 import { expect } from 'vitest';
-import { availableCredits, evolveCredits, initialCredits } from '../src/domain/credits-state.js';
 
 /**
  * Every credit invariant of DESIGN §5 for one credit stream, recomputed from its raw events (not from the

@@ -1,5 +1,11 @@
-import { type AnyNewEvent, deterministicEventId, type EventEnvelope, newEvent } from '@neurocards/contracts';
-import { availableCredits, type CreditsState } from './credits-state.js';
+import {
+  type AnyNewEvent,
+  availableCredits,
+  type CreditsState,
+  deterministicEventId,
+  type EventEnvelope,
+  newEvent,
+} from '@neurocards/contracts';
 import { type CreditPackage, packageForPayment } from './packages.js';
 
 // What billing decides on one user's credit stream. Each function reads the folded state and returns the

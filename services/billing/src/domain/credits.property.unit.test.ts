@@ -1,4 +1,11 @@
-import { type AnyNewEvent, type DomainEvent, newEvent } from '@neurocards/contracts';
+import {
+  type AnyNewEvent,
+  type CreditsState,
+  type DomainEvent,
+  evolveCredits,
+  initialCredits,
+  newEvent,
+} from '@neurocards/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -22,7 +29,6 @@ import {
   refundPayment,
   reserveOrder,
 } from './credits-decisions.js';
-import { type CreditsState, evolveCredits, initialCredits } from './credits-state.js';
 import { invoicePayload, parseCreditPackages } from './packages.js';
 
 // Random sequences of requests, deliveries, failures, payments, refunds, grants, expiries, duplicates and

@@ -1,4 +1,5 @@
 import type { AnyNewEvent, DomainEvent } from '@neurocards/contracts';
+import { availableCredits, type CreditsState, evolveCredits, initialCredits } from '@neurocards/contracts';
 import { describe, expect, it } from 'vitest';
 import {
   delivered,
@@ -21,7 +22,6 @@ import {
   refundPayment,
   reserveOrder,
 } from './credits-decisions.js';
-import { availableCredits, type CreditsState, evolveCredits, initialCredits } from './credits-state.js';
 import { invoicePayload, parseCreditPackages } from './packages.js';
 
 const seller = 42;

@@ -1,7 +1,6 @@
-import { type AnyNewEvent, streamIds } from '@neurocards/contracts';
+import { type AnyNewEvent, type CreditsState, creditsModel, streamIds } from '@neurocards/contracts';
 import { type EventStore, handleCommand } from '@neurocards/runtime/event-store';
 import type { PoolClient } from 'pg';
-import { type CreditsState, creditsModel } from '../domain/credits-state.js';
 
 /**
  * Decides on a user's credit stream and appends inside the caller's transaction, keeping the sweeper's

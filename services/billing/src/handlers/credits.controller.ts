@@ -1,5 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import type { CreditsState } from '@neurocards/contracts';
 import { type AnyNewEvent, type DomainEvent, type EventEnvelope, streamIds } from '@neurocards/contracts';
 import { handleOnce, type JetStreamContext } from '@neurocards/runtime/bus';
 import { SERVICE_CONTEXT, type ServiceContext } from '@neurocards/runtime/shell';
@@ -15,7 +16,6 @@ import {
   refundPayment,
   reserveOrder,
 } from '../domain/credits-decisions.js';
-import type { CreditsState } from '../domain/credits-state.js';
 import { referrerToReward, registeredReferrerId } from '../domain/referrals.js';
 import { decideCredits } from './credit-commands.js';
 

@@ -1,6 +1,6 @@
-import type { DomainEvent } from '@neurocards/contracts';
+import type { DomainEvent } from './envelope.js';
 
-// The credits of one user (stream `credits-<userId>`), folded from its events. Pure: no I/O, no clock.
+// The credits of one user (stream `credits-<userId>`), folded from its events; billing decides with it, delivery shows the balance from it. Pure: no I/O, no clock.
 // Balance (available) = everything credited − captured − active reservations (DESIGN §5).
 
 export interface Reservation {
