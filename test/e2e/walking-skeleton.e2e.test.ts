@@ -220,7 +220,7 @@ describe('walking skeleton', () => {
       (m) => /Не хватает кредитов/.test(m.text ?? ''),
       20_000,
     );
-    expect(message.text).toContain('нужно 1, на балансе 0');
+    expect(message.text).toContain('нужно 1 кредит, на балансе 0');
     expect(JSON.stringify(message.reply_markup)).toContain('"callback_data":"buy"');
     expect(JSON.stringify(message.reply_markup)).toContain('"callback_data":"menu"');
     const jobId = await latestJobId();

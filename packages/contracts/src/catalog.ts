@@ -30,6 +30,8 @@ export const eventCatalog = {
   DeliveryAttemptFailed: { schemaVersion: 1, data: jobs.DeliveryAttemptFailed },
   VideoDelivered: { schemaVersion: 1, data: jobs.VideoDelivered },
   DeliveryFailed: { schemaVersion: 1, data: jobs.DeliveryFailed },
+  DeliveryRetryRequested: { schemaVersion: 1, data: jobs.DeliveryRetryRequested },
+  VideoRedelivered: { schemaVersion: 1, data: jobs.VideoRedelivered },
   // user-<userId>
   UserRegistered: { schemaVersion: 1, data: users.UserRegistered },
   UserBanned: { schemaVersion: 1, data: users.UserBanned },

@@ -13,11 +13,20 @@ export interface JobSummary {
   deliveryAttemptFailures: EventEnvelope<'DeliveryAttemptFailed'>[];
   delivered?: EventEnvelope<'VideoDelivered'>;
   deliveryFailed?: EventEnvelope<'DeliveryFailed'>;
+  /** "Send it again" presses after a failed delivery, and the resend that worked, if one did. */
+  retryRequests: EventEnvelope<'DeliveryRetryRequested'>[];
+  redelivered?: EventEnvelope<'VideoRedelivered'>;
 }
 
 /** Folds the events of one job stream (`job-<jobId>`); pure. */
 export function summarizeJob(events: readonly DomainEvent[]): JobSummary {
-  const job: JobSummary = { version: 0, submissions: [], attemptFailures: [], deliveryAttemptFailures: [] };
+  const job: JobSummary = {
+    version: 0,
+    submissions: [],
+    attemptFailures: [],
+    deliveryAttemptFailures: [],
+    retryRequests: [],
+  };
   for (const event of events) {
     job.version = event.streamVersion;
     switch (event.type) {
@@ -47,6 +56,12 @@ export function summarizeJob(events: readonly DomainEvent[]): JobSummary {
         break;
       case 'DeliveryFailed':
         job.deliveryFailed = event;
+        break;
+      case 'DeliveryRetryRequested':
+        job.retryRequests.push(event);
+        break;
+      case 'VideoRedelivered':
+        job.redelivered = event;
         break;
     }
   }

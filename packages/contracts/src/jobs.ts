@@ -107,3 +107,19 @@ export const DeliveryFailed = z.object({
   reason: z.string().max(2000),
   attempts: z.number().int().min(0),
 });
+
+/** The seller pressed "Send it again" under a failed delivery; the gateway appends it. */
+export const DeliveryRetryRequested = z.object({
+  ...jobRef,
+});
+
+/**
+ * A video sent again after its delivery had failed and its credit had come back. It is free: the job's
+ * money story ended with the refund, and this event moves no credit.
+ */
+export const VideoRedelivered = z.object({
+  ...jobRef,
+  messageId: z.number().int().positive(),
+  bytes: z.number().int().min(0),
+  sentAs: z.enum(['video', 'document', 'link']),
+});

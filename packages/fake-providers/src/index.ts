@@ -1,3 +1,4 @@
+export * from './files/index.js';
 export * from './fixtures.js';
 export * from './kie/index.js';
 export * from './openai/index.js';

@@ -1,33 +1,9 @@
-import { type DomainEvent, newEvent, streamIds } from '@neurocards/contracts';
+import { type DomainEvent, streamIds } from '@neurocards/contracts';
 import type { EventStore } from '@neurocards/runtime/event-store';
-import { orderRequests, waitFor } from '@neurocards/runtime/testing';
+import { orderRequests, registerSeller } from '@neurocards/runtime/testing';
 
-/**
- * Registers a seller with plenty of credits, so billing reserves every job the tests order, and waits for
- * the grant: billing reads grants and orders on separate consumers, and an order seen first would be
- * rejected for want of credits.
- */
-export async function richSeller(store: EventStore, userId: number): Promise<void> {
-  await store.append(
-    streamIds.user(userId),
-    [
-      newEvent(
-        'UserRegistered',
-        { userId, chatId: userId, username: null, firstName: 'Seller', language: 'en', referrerId: null },
-        { correlationId: streamIds.user(userId) },
-      ),
-      newEvent(
-        'CreditsGrantRequested',
-        { userId, adminId: 1, amount: 1000, reason: 'tests' },
-        { correlationId: `u${userId}` },
-      ),
-    ],
-    { expectedVersion: 'no_stream' },
-  );
-  await waitFor('the credits grant', async () =>
-    (await store.readStream(streamIds.credits(userId))).some((event) => event.type === 'CreditsGranted'),
-  );
-}
+/** A seller with plenty of credits, so billing reserves every job the tests order. */
+export const richSeller = (store: EventStore, userId: number) => registerSeller(store, userId);
 
 /** Orders one video of `product` with the given photo; returns the job id. */
 export async function orderVideo(

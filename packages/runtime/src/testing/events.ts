@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { type EventEnvelope, type NewEvent, newEvent } from '@neurocards/contracts';
+import {
+  type AnyNewEvent,
+  type EventEnvelope,
+  type NewEvent,
+  newEvent,
+  streamIds,
+} from '@neurocards/contracts';
+import type { EventStore } from '../event-store/index.js';
+import { waitFor } from './waiting.js';
 
 export interface OrderOptions {
   userId: number;
@@ -42,4 +50,46 @@ export function orderRequests(options: OrderOptions): NewEvent<'GenerationReques
 /** A stored copy of a new event, with the stream and version the store would give it. */
 export function asStored<T extends NewEvent>(event: T, streamId: string, streamVersion: number) {
   return { ...event, streamId, streamVersion } as unknown as EventEnvelope<T['type']>;
+}
+
+export interface SellerOptions {
+  /** Credits granted by an admin on top of the free ones (default 1000). */
+  credits?: number;
+  language?: 'ru' | 'en';
+}
+
+/**
+ * Registers a seller and grants them credits as an admin would, then waits until billing has credited
+ * them: billing reads grants and orders on separate consumers, and an order seen first would be rejected
+ * for want of credits. Needs billing running on the store's database.
+ */
+export async function registerSeller(store: EventStore, userId: number, options: SellerOptions = {}) {
+  const credits = options.credits ?? 1000;
+  const events: AnyNewEvent[] = [
+    newEvent(
+      'UserRegistered',
+      {
+        userId,
+        chatId: userId,
+        username: null,
+        firstName: 'Seller',
+        language: options.language ?? 'en',
+        referrerId: null,
+      },
+      { correlationId: streamIds.user(userId) },
+    ),
+  ];
+  if (credits > 0)
+    events.push(
+      newEvent(
+        'CreditsGrantRequested',
+        { userId, adminId: 1, amount: credits, reason: 'tests' },
+        { correlationId: streamIds.user(userId) },
+      ),
+    );
+  await store.append(streamIds.user(userId), events, { expectedVersion: 'no_stream' });
+  const granted = credits > 0 ? 'CreditsGranted' : 'FreeCreditsGranted';
+  await waitFor(`the credits of seller ${userId}`, async () =>
+    (await store.readStream(streamIds.credits(userId))).some((event) => event.type === granted),
+  );
 }

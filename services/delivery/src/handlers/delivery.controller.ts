@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
-  type DeliveryErrorClass,
+  type AnyNewEvent,
   deliveryFinished,
   deterministicEventId,
   type EventEnvelope,
@@ -12,146 +11,159 @@ import {
   streamIds,
   summarizeJob,
 } from '@neurocards/contracts';
-import { handleOnce, type JetStreamContext } from '@neurocards/runtime/bus';
+import type { JetStreamContext } from '@neurocards/runtime/bus';
 import { SERVICE_CONTEXT, type ServiceContext } from '@neurocards/runtime/shell';
-import { Api, GrammyError, InputFile } from 'grammy';
-import { downloadVideo, VideoDownloadError } from '../adapters/video-download.js';
 import type { DeliveryConfig } from '../config.js';
-import {
-  buyOrMenuKeyboard,
-  deliveryFailedText,
-  generationFailedText,
-  notEnoughCredits,
-  videoCaption,
-} from '../domain/messages.js';
-
-type FinalFailure = { errorClass: DeliveryErrorClass; reason: string };
+import { type DeliveryKit, deliveryKit } from './delivery-kit.js';
+import { enqueueMessage, outboxChanged } from './outbox.js';
+import type { FormRefused, VideoOutcome, VideoTexts } from './video-sender.js';
 
 /**
- * Sends finished videos and the news about jobs. Never generates anything: a send that keeps failing ends
- * in DeliveryFailed, and billing refunds the credit.
+ * Sends finished videos. Never generates anything: a send that keeps failing ends in DeliveryFailed, and
+ * billing refunds the credit. VideoDelivered is appended only after Telegram accepted the file; a capture
+ * and a refund hang on these two events, so each job gets exactly one of them (deterministic id).
  */
 @Controller()
 export class DeliveryController {
-  private readonly api: Api;
+  private readonly kit: DeliveryKit;
 
   constructor(@Inject(SERVICE_CONTEXT) private readonly service: ServiceContext<DeliveryConfig>) {
-    this.api = new Api(service.config.TELEGRAM_BOT_TOKEN, { apiRoot: service.config.TELEGRAM_API_ROOT });
+    this.kit = deliveryKit(service);
   }
 
   @EventPattern<string>('VideoReady')
   async onVideoReady(@Payload() ready: EventEnvelope<'VideoReady'>, @Ctx() ctx: JetStreamContext) {
-    const { config, store } = this.service;
+    const { store } = this.service;
     const streamId = streamIds.job(ready.data.jobId);
     const job = summarizeJob(await store.readStream(streamId));
     if (deliveryFinished(job)) return;
     const request = requestOf(job);
-    let failure: FinalFailure | undefined;
+    let outcome: VideoOutcome;
     try {
-      const video = await downloadVideo(
+      outcome = await this.kit.videos.send(
+        request.data.chatId,
         ready.data.videoUrl,
-        config.VIDEO_MAX_BYTES,
-        config.VIDEO_DOWNLOAD_TIMEOUT_MS,
+        await this.texts(request),
       );
-      try {
-        const message = await this.api.sendVideo(
-          request.data.chatId,
-          new InputFile(createReadStream(video.path), 'video.mp4'),
-          { supports_streaming: true, caption: videoCaption(request.data.language, request.data.product) },
-        );
-        await store.append(
-          streamId,
-          [
-            newEvent(
-              'VideoDelivered',
-              { ...jobRef(request), messageId: message.message_id, bytes: video.bytes, sentAs: 'video' },
-              { causedBy: ready, eventId: deterministicEventId('delivery-finished', ready.data.jobId) },
-            ),
-          ],
-          { expectedVersion: job.version },
-        );
-      } finally {
-        await video.remove();
-      }
     } catch (error) {
-      failure = finalFailure(error, ctx.isLastDelivery);
-      if (!failure) throw error; // retried by the transport with backoff
+      // Not understood (a 401, a bug): the bus tries again later, and the last try ends the job cleanly.
+      if (!ctx.isLastDelivery) throw error;
+      outcome = { failed: notUnderstood(error), refused: [] };
     }
-    if (failure) {
+    const ref = jobRef(request);
+    const finished = { causedBy: ready, eventId: deterministicEventId('delivery-finished', ref.jobId) };
+    const before = job.deliveryAttemptFailures.length;
+    const events = attemptFailures(outcome.refused, ref, ready, before, false);
+    if ('sent' in outcome) {
+      events.push(newEvent('VideoDelivered', { ...ref, ...outcome.sent }, finished));
+    } else {
+      const { errorClass, reason } = outcome.failed;
+      const attempts = before + events.length + 1;
+      events.push(newEvent('DeliveryFailed', { ...ref, errorClass, reason, attempts }, finished));
+    }
+    await store.append(streamId, events, { expectedVersion: job.version });
+    if ('failed' in outcome)
+      this.service.logger.warn({ jobId: ref.jobId, ...outcome.failed }, 'video could not be delivered');
+  }
+
+  /**
+   * "Send it again" under a failed delivery. The credit already came back, so a resend is free and moves no
+   * credit; it works once, and a seller may ask MAX_RESEND_REQUESTS times.
+   */
+  @EventPattern<string>('DeliveryRetryRequested')
+  async onRetryRequested(
+    @Payload() requested: EventEnvelope<'DeliveryRetryRequested'>,
+    @Ctx() ctx: JetStreamContext,
+  ) {
+    const { store, config, logger } = this.service;
+    const streamId = streamIds.job(requested.data.jobId);
+    const job = summarizeJob(await store.readStream(streamId));
+    const handled = job.deliveryAttemptFailures.some((f) => f.causationId === requested.eventId);
+    if (!job.deliveryFailed || !job.ready || job.redelivered || handled) return;
+    const request = requestOf(job);
+    const { chatId, language } = request.data;
+    const position = job.retryRequests.findIndex((r) => r.eventId === requested.eventId) + 1;
+    if (position > config.MAX_RESEND_REQUESTS) {
+      logger.info({ jobId: requested.data.jobId, position }, 'resend refused: too many requests');
+      return;
+    }
+    let outcome: VideoOutcome;
+    try {
+      outcome = await this.kit.videos.send(chatId, job.ready.data.videoUrl, await this.texts(request));
+    } catch (error) {
+      if (!ctx.isLastDelivery) throw error;
+      outcome = { failed: notUnderstood(error), refused: [] };
+    }
+    const ref = jobRef(request);
+    if ('sent' in outcome) {
       await store.append(
         streamId,
         [
           newEvent(
-            'DeliveryFailed',
-            { ...jobRef(request), ...failure, attempts: ctx.deliveryCount },
-            { causedBy: ready, eventId: deterministicEventId('delivery-finished', ready.data.jobId) },
+            'VideoRedelivered',
+            { ...ref, ...outcome.sent },
+            {
+              causedBy: requested,
+              eventId: deterministicEventId('video-redelivered', ref.jobId),
+            },
           ),
         ],
         { expectedVersion: job.version },
       );
+      return;
     }
+    const tried = [...outcome.refused, outcome.failed];
+    const events = attemptFailures(tried, ref, requested, job.deliveryAttemptFailures.length, true);
+    await store.append(streamId, events, { expectedVersion: job.version });
+    if (outcome.failed.errorClass === 'BLOCKED') return;
+    const { messages } = this.kit;
+    const message =
+      outcome.failed.errorClass === 'DOWNLOAD'
+        ? messages.resendUnavailable(language, ref.jobId)
+        : messages.resendFailed(language, ref.jobId);
+    if (
+      await enqueueMessage(this.service.pool, { dedupeKey: `resend:${requested.eventId}`, chatId, message })
+    )
+      outboxChanged();
   }
 
-  @EventPattern<string>('CreditReservationRejected')
-  onReservationRejected(
-    @Payload() event: EventEnvelope<'CreditReservationRejected'>,
-    @Ctx() ctx: JetStreamContext,
-  ) {
-    // An order is rejected whole, one event per job: the seller hears about it once.
-    return this.notify(
-      event,
-      ctx,
-      event.data.jobId,
-      (language) => notEnoughCredits(language, event.data.needed, event.data.available),
-      (request) => request.data.orderJobIds[0] === event.data.jobId,
-      buyOrMenuKeyboard,
-    );
-  }
-
-  @EventPattern<string>('CreditRefunded')
-  onCreditRefunded(@Payload() event: EventEnvelope<'CreditRefunded'>, @Ctx() ctx: JetStreamContext) {
-    return this.notify(event, ctx, event.data.jobId, (language) =>
-      event.data.reason === 'delivery_failed' ? deliveryFailedText(language) : generationFailedText(language),
-    );
-  }
-
-  /** Sends one message about a job, once: the inbox record commits only after Telegram accepted it. */
-  private async notify(
-    cause: { eventId: string },
-    ctx: JetStreamContext,
-    jobId: string,
-    text: (language: 'ru' | 'en') => string,
-    concerns: (request: EventEnvelope<'GenerationRequested'>) => boolean = () => true,
-    keyboard?: (language: 'ru' | 'en') => ReturnType<typeof buyOrMenuKeyboard>,
-  ): Promise<void> {
-    const { pool, store } = this.service;
-    await handleOnce(
-      pool,
-      { schema: 'delivery', consumer: ctx.consumer, eventId: cause.eventId },
-      async () => {
-        const request = requestOf(summarizeJob(await store.readStream(streamIds.job(jobId))));
-        if (!concerns(request)) return;
-        try {
-          const { chatId, language } = request.data;
-          await this.api.sendMessage(chatId, text(language), { reply_markup: keyboard?.(language) });
-        } catch (error) {
-          // A user who blocked the bot cannot be told anything; that is not worth a retry.
-          if (!(error instanceof GrammyError && error.error_code === 403)) throw error;
-        }
-      },
-    );
+  private async texts(request: EventEnvelope<'GenerationRequested'>): Promise<VideoTexts> {
+    const { jobId, userId, language, product } = request.data;
+    const balance = await this.kit.balanceOf(userId);
+    const low = balance < this.service.config.LOW_BALANCE_BELOW;
+    const { messages } = this.kit;
+    return {
+      caption: messages.videoCaption(language, jobId, product, balance, low),
+      link: (url) => messages.videoLink(language, jobId, product, url, balance),
+    };
   }
 }
 
-function finalFailure(error: unknown, lastDelivery: boolean): FinalFailure | undefined {
-  if (error instanceof GrammyError) {
-    if (error.error_code === 403) return { errorClass: 'BLOCKED', reason: error.description };
-    if (error.error_code === 413) return { errorClass: 'TOO_LARGE', reason: error.description };
-    if (error.error_code === 400) return { errorClass: 'BAD_MEDIA', reason: error.description };
-  }
-  if (error instanceof VideoDownloadError && error.code !== 'NETWORK') {
-    return { errorClass: error.code === 'TOO_LARGE' ? 'TOO_LARGE' : 'DOWNLOAD', reason: error.message };
-  }
-  if (lastDelivery) return { errorClass: 'UNKNOWN', reason: String(error).slice(0, 2000) };
-  return undefined;
+/** One DeliveryAttemptFailed per form that did not go; `lastEndsIt` when no other try followed the last. */
+function attemptFailures(
+  tried: readonly FormRefused[],
+  ref: { jobId: string; userId: number },
+  cause: EventEnvelope,
+  attemptsBefore: number,
+  lastEndsIt: boolean,
+): AnyNewEvent[] {
+  const now = new Date().toISOString();
+  return tried.map((refusal, i) =>
+    newEvent(
+      'DeliveryAttemptFailed',
+      {
+        ...ref,
+        attempt: attemptsBefore + i + 1,
+        errorClass: refusal.errorClass,
+        reason: `${refusal.form}: ${refusal.reason}`.slice(0, 2000),
+        // The next form went out at once.
+        retryAt: lastEndsIt && i === tried.length - 1 ? null : now,
+      },
+      { causedBy: cause },
+    ),
+  );
+}
+
+function notUnderstood(error: unknown): FormRefused {
+  return { form: 'video', errorClass: 'UNKNOWN', reason: String(error).slice(0, 2000) };
 }

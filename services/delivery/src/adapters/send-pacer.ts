@@ -1,0 +1,61 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Pool } from 'pg';
+
+export interface SendPace {
+  /** Messages per second to one chat (Telegram: about 1). */
+  perChat: number;
+  /** Messages per second for the whole bot, every replica together (Telegram: about 30). */
+  global: number;
+}
+
+/**
+ * Keeps every delivery replica together within Telegram's flood limits: at most `perChat` messages a
+ * second to a chat and `global` in all. The pace lives in PostgreSQL (`delivery.take_send_slot`), so
+ * replicas share it without talking to each other.
+ */
+export class SendPacer {
+  private readonly chatGap: string;
+  private readonly globalGap: string;
+
+  constructor(
+    private readonly pool: Pool,
+    pace: SendPace,
+  ) {
+    this.chatGap = `${1000 / pace.perChat} milliseconds`;
+    this.globalGap = `${1000 / pace.global} milliseconds`;
+  }
+
+  /** Waits until a message to `chatId` may go; returns how long it waited, in ms. */
+  async waitForSlot(chatId: number | string): Promise<number> {
+    const started = performance.now();
+    for (;;) {
+      const { rows } = await this.pool.query<{ wait_ms: number; granted: boolean }>(
+        'SELECT wait_ms, granted FROM delivery.take_send_slot($1, $2, $3)',
+        [chatKey(chatId), this.chatGap, this.globalGap],
+      );
+      const { wait_ms: waitMs, granted } = rows[0] ?? { wait_ms: 0, granted: true };
+      if (waitMs > 0) await sleep(waitMs);
+      if (granted) return performance.now() - started;
+    }
+  }
+
+  /** After a 429 for a chat: nothing goes to it before `ms` from now, from any replica. */
+  async holdChat(chatId: number | string, ms: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO delivery.send_pace VALUES ($1, clock_timestamp() + $2::interval)
+       ON CONFLICT (key) DO UPDATE SET next_at = greatest(send_pace.next_at, excluded.next_at)`,
+      [chatKey(chatId), `${ms} milliseconds`],
+    );
+  }
+
+  /** Forgets chats quiet for a while; returns how many rows went. */
+  async prune(quietMs = 600_000): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM delivery.send_pace WHERE key <> 'global' AND next_at < clock_timestamp() - $1::interval`,
+      [`${quietMs} milliseconds`],
+    );
+    return rowCount ?? 0;
+  }
+}
+
+const chatKey = (chatId: number | string) => `chat:${chatId}`;
