@@ -1,0 +1,88 @@
+import { createPool, eventStoreMigrations, migrate } from '@neurocards/runtime/event-store';
+import { createTestDatabase, type TestDatabase } from '@neurocards/runtime/testing';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryMigrations } from '../migrations.js';
+import { SendPacer } from './send-pacer.js';
+
+// Two delivery "replicas", each with its own pool, pacing through the same PostgreSQL.
+
+let db: TestDatabase;
+let other: pg.Pool;
+
+beforeAll(async () => {
+  db = await createTestDatabase('delivery_pacing', 24);
+  await migrate(db.pool, [eventStoreMigrations, deliveryMigrations]);
+  other = createPool({ connectionString: db.url, max: 24 });
+});
+afterAll(async () => {
+  await other?.end();
+  await db?.drop();
+});
+
+/** The most sends found in any window of `windowMs` (sliding over the sorted send times). */
+function busiestWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) start++;
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
+}
+
+describe('SendPacer', () => {
+  it('keeps two replicas together under the bot-wide rate', async () => {
+    const pace = { perChat: 1, global: 25 };
+    const replicas = [new SendPacer(db.pool, pace), new SendPacer(other, pace)];
+    const started = performance.now();
+    // 75 messages to 75 chats, half from each replica, all at once.
+    const times = await Promise.all(
+      Array.from({ length: 75 }, async (_, i) => {
+        await (replicas[i % 2] as SendPacer).waitForSlot(9_000_000 + i);
+        return performance.now();
+      }),
+    );
+    const elapsed = performance.now() - started;
+    // 25 a second: 75 messages need at least (75 − 1) × 40 ms, and get no more than a little over that.
+    expect(elapsed).toBeGreaterThanOrEqual(74 * 40 - 20);
+    // The slots are exactly 40 ms apart in PostgreSQL; the wake-ups in Node jitter by a few ms, which at a
+    // window's edges can let one or two more in. Over two seconds the jitter weighs less.
+    expect(busiestWindow(times, 1000)).toBeLessThanOrEqual(27);
+    expect(busiestWindow(times, 2000)).toBeLessThanOrEqual(51);
+  });
+
+  it('spaces the messages to one chat a second apart, from either replica', async () => {
+    const pace = { perChat: 1, global: 25 };
+    const replicas = [new SendPacer(db.pool, pace), new SendPacer(other, pace)];
+    const chat = 9_100_001;
+    const times = await Promise.all(
+      Array.from({ length: 4 }, async (_, i) => {
+        await (replicas[i % 2] as SendPacer).waitForSlot(chat);
+        return performance.now();
+      }),
+    );
+    const sorted = times.sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++)
+      expect((sorted[i] as number) - (sorted[i - 1] as number)).toBeGreaterThanOrEqual(980);
+  });
+
+  it('after a 429 holds the chat for every replica, and leaves other chats alone', async () => {
+    const pace = { perChat: 1, global: 25 };
+    const [a, b] = [new SendPacer(db.pool, pace), new SendPacer(other, pace)];
+    await a.holdChat(9_200_001, 1500);
+    const [held, free] = await Promise.all([b.waitForSlot(9_200_001), b.waitForSlot(9_200_002)]);
+    expect(held).toBeGreaterThanOrEqual(1400);
+    expect(free).toBeLessThan(500);
+  });
+
+  it('forgets quiet chats', async () => {
+    const pacer = new SendPacer(db.pool, { perChat: 1, global: 25 });
+    await pacer.waitForSlot(9_300_001);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await pacer.prune(50)).toBeGreaterThan(0);
+    const { rows } = await db.pool.query(`SELECT key FROM delivery.send_pace WHERE key = 'chat:9300001'`);
+    expect(rows).toEqual([]);
+  });
+});
