@@ -1,14 +1,10 @@
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { newEvent, streamIds } from '@neurocards/contracts';
 import { FakeKie, FakeTelegram } from '@neurocards/fake-providers';
 import { EventStore, inTransaction } from '@neurocards/runtime/event-store';
 import { createTestBus, createTestDatabase, testNatsUrl, waitFor } from '@neurocards/runtime/testing';
 import { printTable } from './measure.js';
-
-const require = createRequire(import.meta.url);
-const generatorMain = require.resolve('@neurocards/generator/dist/main.js');
+import { startServiceProcess } from './service-process.js';
 
 export interface GeneratorResult {
   inFlight: number;
@@ -35,38 +31,21 @@ export async function generatorBenchmark(
     rateLimit: false,
     recordCalls: false,
   });
-  const port = 3900 + Math.floor(Math.random() * 90);
-  const generator = spawn(process.execPath, [generatorMain], {
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      NATS_URL: testNatsUrl,
-      BUS_PREFIX: bus.prefix,
-      LOG_LEVEL: 'warn',
-      HTTP_PORT: String(port),
-      TELEGRAM_BOT_TOKEN: telegram.token,
-      TELEGRAM_API_ROOT: telegram.url,
-      KIE_API_KEYS: 'kie-bench-key',
-      KIE_BASE_URL: kie.url,
-      KIE_UPLOAD_BASE_URL: kie.url,
-      KIE_RATE_LIMIT: '100000/10s', // the account limit is not what this measures
-      GENERATOR_CONCURRENCY: '64',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const generator = await startServiceProcess('generator', {
+    DATABASE_URL: db.url,
+    NATS_URL: testNatsUrl,
+    BUS_PREFIX: bus.prefix,
+    TELEGRAM_BOT_TOKEN: telegram.token,
+    TELEGRAM_API_ROOT: telegram.url,
+    KIE_API_KEYS: 'kie-bench-key',
+    KIE_BASE_URL: kie.url,
+    KIE_UPLOAD_BASE_URL: kie.url,
+    KIE_RATE_LIMIT: '100000/10s', // the account limit is not what this measures
+    GENERATOR_CONCURRENCY: '64',
   });
-  const metric = async (name: string) => {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-  };
+  const { metric } = generator;
   const store = new EventStore(db.pool);
   try {
-    await waitFor(
-      'the generator',
-      async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok,
-      {
-        timeoutMs: 30_000,
-      },
-    );
     // Jobs enter as the consumer would put them: requested and prompted on the stream, scheduled in the
     // table, the photo already on KIE (photo handling is not what this measures).
     const imageUrl = `${kie.url}/files/bench-photo.jpg`;
@@ -154,8 +133,7 @@ export async function generatorBenchmark(
     ]);
     return result;
   } finally {
-    generator.kill('SIGTERM');
-    await new Promise((resolve) => generator.once('exit', resolve));
+    await generator.stop();
     await Promise.all([telegram.close(), kie.close()]);
     await bus.destroy();
     await db.drop();
