@@ -1,8 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { type AnyNewEvent, newEvent, streamIds } from '@neurocards/contracts';
 import { FakeFileHost, FakeTelegram, fixturePaths } from '@neurocards/fake-providers';
 import { EventStore, inTransaction } from '@neurocards/runtime/event-store';
-import { createTestBus, createTestDatabase, testNatsUrl, waitFor } from '@neurocards/runtime/testing';
+import {
+  createTestBus,
+  createTestDatabase,
+  orderRequests,
+  testNatsUrl,
+  waitFor,
+} from '@neurocards/runtime/testing';
 import { Api, InputFile } from 'grammy';
 import { formatRate, printTable, rateOver } from './measure.js';
 import { startServiceProcess } from './service-process.js';
@@ -53,27 +58,11 @@ export async function deliveryBenchmark(
   const finishJobs = async (count: number, videoUrl: string) => {
     await inTransaction(db.pool, async (client) => {
       for (let i = 0; i < count; i++) {
-        const jobId = randomUUID();
-        const userId = nextChat++;
+        const [request] = orderRequests({ userId: nextChat++, product: 'Bench product' });
+        if (!request) throw new Error('no request');
+        const { jobId, userId } = request.data;
         const events: AnyNewEvent[] = [
-          newEvent(
-            'GenerationRequested',
-            {
-              jobId,
-              userId,
-              orderId: randomUUID(),
-              orderJobIds: [jobId],
-              chatId: userId,
-              language: 'en',
-              photo: { fileId: 'bench', fileUniqueId: 'bench-u' },
-              product: 'Bench product',
-              templateId: 'studio',
-              wishes: null,
-              model: 'kling-2.6/image-to-video',
-              cost: 1,
-            },
-            { correlationId: jobId },
-          ),
+          request,
           newEvent(
             'VideoReady',
             { jobId, userId, videoUrl, model: 'kling-2.6/image-to-video', taskId: `t-${jobId}` },

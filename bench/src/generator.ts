@@ -1,8 +1,14 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { newEvent, streamIds } from '@neurocards/contracts';
 import { FakeKie, FakeTelegram } from '@neurocards/fake-providers';
 import { EventStore, inTransaction } from '@neurocards/runtime/event-store';
-import { createTestBus, createTestDatabase, testNatsUrl, waitFor } from '@neurocards/runtime/testing';
+import {
+  createTestBus,
+  createTestDatabase,
+  orderRequests,
+  testNatsUrl,
+  waitFor,
+} from '@neurocards/runtime/testing';
 import { printTable } from './measure.js';
 import { startServiceProcess } from './service-process.js';
 
@@ -52,28 +58,14 @@ export async function generatorBenchmark(
     for (let i = 0; i < jobs; i += 100) {
       await inTransaction(db.pool, async (client) => {
         for (let j = i; j < Math.min(jobs, i + 100); j++) {
-          const jobId = randomUUID();
-          const ref = { jobId, userId: 9_000_000 + j };
+          const [request] = orderRequests({ userId: 9_000_000 + j, product: 'Bench product' });
+          if (!request) throw new Error('no request');
+          const ref = { jobId: request.data.jobId, userId: request.data.userId };
+          const { jobId } = ref;
           await store.append(
             streamIds.job(jobId),
             [
-              newEvent(
-                'GenerationRequested',
-                {
-                  ...ref,
-                  orderId: randomUUID(),
-                  orderJobIds: [jobId],
-                  chatId: ref.userId,
-                  language: 'en',
-                  photo: { fileId: 'bench', fileUniqueId: 'bench-u' },
-                  product: 'Bench product',
-                  templateId: 'studio',
-                  wishes: null,
-                  model: 'kling-2.6/image-to-video',
-                  cost: 1,
-                },
-                { correlationId: jobId },
-              ),
+              request,
               newEvent(
                 'PromptPrepared',
                 { ...ref, prompt: 'A product, slowly orbiting.', source: 'fallback' },
