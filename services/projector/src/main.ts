@@ -2,6 +2,7 @@ import { runService } from '@neurocards/runtime/shell';
 import { Counter } from 'prom-client';
 import { setAnalystPassword } from './analyst-role.js';
 import { loadProjectorConfig } from './config.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 import { LagMonitor } from './lag.js';
 import { readModelMigrations } from './migrations.js';
 import { ProjectionRunner } from './projection-runner.js';
@@ -48,6 +49,10 @@ await runService({
       stop: async () => {},
     };
     return [analystLogin, ...runners, lag];
+  },
+  routes: ({ pool }) => {
+    const token = config.DASHBOARD_TOKEN;
+    return token ? dashboardRoutes({ pool, token, lags: () => lag?.lags ?? [] }) : [];
   },
   readiness: () => ({
     projections: () => runners.every((runner) => runner.idleForMs < 30_000) && (lag?.ready() ?? false),

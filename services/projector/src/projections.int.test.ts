@@ -3,6 +3,7 @@ import { createLogger } from '@neurocards/runtime/shell';
 import { createTestDatabase, type TestDatabase, waitFor } from '@neurocards/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  catchUp as catchUpAll,
   firstWeeks,
   laterWeeks,
   ScenarioWriter,
@@ -33,13 +34,7 @@ async function eventsUpTo(checkpoint: string): Promise<number> {
   return rows[0].n;
 }
 
-/** Steps every projection until it has read everything (small batches, to cross batch boundaries). */
-async function catchUp(batchSize = 7): Promise<void> {
-  for (const projection of projections) {
-    const runner = new ProjectionRunner(projection, { pool: db.pool, store, logger }, { batchSize });
-    while ((await runner.step()) > 0) {}
-  }
-}
+const catchUp = (batchSize?: number) => catchUpAll({ pool: db.pool, store, logger }, batchSize);
 
 beforeAll(async () => {
   db = await createTestDatabase('projector_rm');

@@ -27,7 +27,7 @@ try {
 
 const pool = createPool({
   connectionString: config.DATABASE_URL,
-  max: 2,
+  max: 6,
   applicationName: 'neurocards-rebuild',
   statementTimeoutMs: 600_000,
 });

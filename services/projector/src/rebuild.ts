@@ -2,12 +2,14 @@ import {
   inTransaction,
   readAllAfter,
   START_OF_ALL,
+  type StoredEventRecord,
   saveCheckpoint,
   type TailPosition,
 } from '@neurocards/runtime/event-store';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { parseBatch, recordSkipped } from './projections/batch.js';
 import { checkpointName, PROJECTION_LOCK_CLASS, type Projection } from './projections/projection.js';
+import type { Queryable } from './projections/rows.js';
 
 export interface RebuildResult {
   projections: string[];
@@ -25,8 +27,8 @@ export interface RebuildOptions {
 }
 
 /**
- * Rebuilds projections from the first event while the projector may keep running. The events are read once
- * and folded into scratch tables (schema `rm_rebuild_<names>`, unlogged); then, in one transaction holding
+ * Rebuilds projections from the first event while the projector may keep running. Uses up to one connection
+ * per projection and one more for reading. The events are read once and folded into scratch tables (schema `rm_rebuild_<names>`, unlogged); then, in one transaction holding
  * each projection's lock, the last events are folded in, the live tables are replaced by the scratch ones and
  * the checkpoints moved. Readers of rm see the old rows until that commit, then the new ones.
  */
@@ -42,22 +44,31 @@ export async function rebuildProjections(
   try {
     let position: TailPosition = START_OF_ALL;
     let events = 0;
-    const foldBatch = async (db: PoolClient) => {
-      const records = await readAllAfter(db, position, batchSize);
-      const last = records.at(-1);
-      if (!last) return 0;
-      const { events: parsed, skipped } = parseBatch(records);
-      for (const projection of projections) {
-        await recordSkipped(db, scratch, projection.name, skipped);
-        await projection.apply(db, scratch, parsed);
-      }
-      position = last.position;
+    const foldInto = async (db: Queryable, projection: Projection, batch: ReturnType<typeof parseBatch>) => {
+      await recordSkipped(db, scratch, projection.name, batch.skipped);
+      await projection.apply(db, scratch, batch.events);
+    };
+    const advance = (records: StoredEventRecord[]) => {
+      position = records.at(-1)?.position ?? position;
       events += records.length;
       options.onProgress?.(events);
-      return records.length;
     };
-    // Short transactions while catching up: a long one would hold back every reader of the event store.
-    while ((await inTransaction(pool, foldBatch)) === batchSize) {}
+
+    // Catching up: the next batch is read while this one is folded, and the projections fold it side by side,
+    // each in a short transaction of its own (a long one would hold back every reader of the event store).
+    let next = readAllAfter(pool, position, batchSize);
+    for (;;) {
+      const records = await next;
+      const last = records.at(-1);
+      if (!last) break;
+      next =
+        records.length === batchSize ? readAllAfter(pool, last.position, batchSize) : Promise.resolve([]);
+      const batch = parseBatch(records);
+      await Promise.all(
+        projections.map((projection) => inTransaction(pool, (db) => foldInto(db, projection, batch))),
+      );
+      advance(records);
+    }
 
     const swapStarted = performance.now();
     await inTransaction(pool, async (db) => {
@@ -67,7 +78,14 @@ export async function rebuildProjections(
           checkpointName(projection),
         ]);
       }
-      while ((await foldBatch(db)) > 0) {}
+      // What was stored meanwhile, folded in under the locks, so the checkpoints cover the swapped rows.
+      for (;;) {
+        const records = await readAllAfter(db, position, batchSize);
+        if (records.length === 0) break;
+        const batch = parseBatch(records);
+        for (const projection of projections) await foldInto(db, projection, batch);
+        advance(records);
+      }
       const names = projections.map((p) => p.name);
       for (const table of projections.flatMap((p) => p.tables)) {
         await db.query(`TRUNCATE rm.${table}`);

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type AnyNewEvent, type EventData, type EventType, newEvent } from '@neurocards/contracts';
 import type { EventStore } from '@neurocards/runtime/event-store';
-import { orderRequests } from '@neurocards/runtime/testing';
+import type { Logger } from '@neurocards/runtime/shell';
+import { orderRequests, waitFor } from '@neurocards/runtime/testing';
 import type { Pool } from 'pg';
+import { projectionLags } from '../src/lag.js';
+import { ProjectionRunner } from '../src/projection-runner.js';
+import { projections } from '../src/projections/registry.js';
 
 // A small shop's history: registrations with a referral, orders that succeed, fail in generation, fail in
 // delivery, time out and get delivered late, a rejected order, a payment and its refund, a ban, and one
@@ -12,7 +16,8 @@ import type { Pool } from 'pg';
 export const sellers = { anna: 7_100_001, boris: 7_100_002, clara: 7_100_003, dmitri: 7_100_004 };
 
 const day = 86_400_000;
-const start = Date.parse('2026-10-05T09:00:00.000Z');
+// Three weeks ago, 09:00 UTC: recent enough for the dashboard's default 30 days.
+const start = Math.floor(Date.now() / day) * day - 21 * day + 9 * 3_600_000;
 
 /** Appends events one stream at a time, each `minutes` after the previous one in event time. */
 export class ScenarioWriter {
@@ -312,4 +317,24 @@ export async function snapshotReadModels(pool: Pool): Promise<Record<string, str
     snapshot[table] = rows.map((r) => r.row);
   }
   return snapshot;
+}
+
+/**
+ * Steps every projection (small batches, to cross batch boundaries) until each has applied every stored
+ * event. A transaction elsewhere in the cluster can hide the newest events for a moment, hence the wait.
+ */
+export async function catchUp(deps: { pool: Pool; store: EventStore; logger: Logger }, batchSize = 7) {
+  const runners = projections.map((projection) => new ProjectionRunner(projection, deps, { batchSize }));
+  await waitFor(
+    'every projection to apply every stored event',
+    async () => {
+      for (const runner of runners) while ((await runner.step()) > 0) {}
+      const lags = await projectionLags(
+        deps.pool,
+        runners.map((runner) => runner.name),
+      );
+      return lags.every((lag) => lag.events === 0);
+    },
+    { timeoutMs: 60_000, intervalMs: 20 },
+  );
 }

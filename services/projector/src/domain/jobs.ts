@@ -1,5 +1,5 @@
 import type { DomainEvent } from '@neurocards/contracts';
-import { secondsBetween, type Watermarked } from './position.js';
+import { later, secondsBetween, type Watermarked } from './position.js';
 
 export const jobStatuses = [
   'requested',
@@ -112,7 +112,7 @@ export function evolveJob(current: JobRow | undefined, event: DomainEvent): JobR
   if (event.type === 'GenerationRequested') {
     if (current) return current;
     const d = event.data;
-    return withDurations({
+    return {
       job_id: d.jobId,
       order_id: d.orderId,
       user_id: d.userId,
@@ -149,13 +149,10 @@ export function evolveJob(current: JobRow | undefined, event: DomainEvent): JobR
       total_seconds: null,
       applied_xid: '0',
       applied_position: 0,
-    });
+    };
   }
   if (!current) return undefined;
-  const job: JobRow = {
-    ...current,
-    updated_at: Date.parse(at) > Date.parse(current.updated_at) ? at : current.updated_at,
-  };
+  const job: JobRow = { ...current, updated_at: later(current.updated_at, at) };
   const active = ACTIVE.has(job.status);
   const fail = (errorClass: string, code: string, message: string) => {
     if (!active) return;
@@ -230,10 +227,25 @@ export function evolveJob(current: JobRow | undefined, event: DomainEvent): JobR
     default:
       return current;
   }
-  return withDurations(job);
+  return job;
 }
 
-function withDurations(job: JobRow): JobRow {
+/** The timestamp columns of rm.jobs. */
+export const jobTimestamps = [
+  'requested_at',
+  'reserved_at',
+  'rejected_at',
+  'submitted_at',
+  'ready_at',
+  'delivered_at',
+  'failed_at',
+  'captured_at',
+  'refunded_at',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof JobRow>;
+
+/** The row with its durations worked out from its timeline; done once per row written, not per event. */
+export function withDurations(job: JobRow): JobRow {
   const end =
     job.status === 'delivered'
       ? job.delivered_at

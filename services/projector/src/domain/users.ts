@@ -60,6 +60,15 @@ export const userColumns = [
   'applied_position',
 ] as const satisfies ReadonlyArray<keyof UserRow>;
 
+/** The timestamp columns of rm.users. */
+export const userTimestamps = [
+  'registered_at',
+  'first_seen',
+  'last_seen',
+  'last_order_at',
+  'last_purchase_at',
+] as const satisfies ReadonlyArray<keyof UserRow>;
+
 /** The users an event concerns: its seller, and for a registration through a link, the referrer too. */
 export function usersOf(event: DomainEvent): number[] {
   const data = event.data as { userId?: number };

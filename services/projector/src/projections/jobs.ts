@@ -6,6 +6,8 @@ import {
   jobErrorColumns,
   jobErrorOf,
   jobOf,
+  jobTimestamps,
+  withDurations,
 } from '../domain/jobs.js';
 import type { Projection } from './projection.js';
 import { foldBatch, type KeyedFold, keysOfBatch, loadRows, rowsOf, writeRows } from './rows.js';
@@ -28,9 +30,10 @@ export const jobsProjection: Projection = {
       },
     };
     const table = `${schema}.jobs`;
-    const rows = await loadRows<JobRow>(db, table, 'job_id', 'uuid', keysOfBatch(batch, fold));
+    const keys = keysOfBatch(batch, fold);
+    const rows = await loadRows<JobRow>(db, table, 'job_id', 'uuid', keys, jobTimestamps);
     const changed = foldBatch(batch, rows, fold);
-    await writeRows(db, table, ['job_id'], jobColumns, rowsOf(rows, changed), 'replace');
+    await writeRows(db, table, ['job_id'], jobColumns, rowsOf(rows, changed).map(withDurations), 'replace');
     await writeRows(db, `${schema}.job_errors`, ['event_id'], jobErrorColumns, errors, 'ignore');
   },
 };

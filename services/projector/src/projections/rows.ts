@@ -4,8 +4,8 @@ import { isNewFor, type ProjectedEvent, type Watermarked, watermark } from '../d
 export type Queryable = Pick<PoolClient, 'query'>;
 
 /**
- * Loads the rows of `table` whose `keyColumn` is among `keys`, as plain JSON objects (timestamps as ISO
- * strings), keyed by the key's string form. One round trip, whatever the number of keys.
+ * Loads the rows of `table` whose `keyColumn` is among `keys`, as plain JSON objects keyed by the key's
+ * string form; `timestampColumns` come back in the form of event times. One round trip for any number of keys.
  */
 export async function loadRows<Row>(
   db: Queryable,
@@ -13,6 +13,7 @@ export async function loadRows<Row>(
   keyColumn: string,
   keyType: 'bigint' | 'uuid' | 'text',
   keys: readonly string[],
+  timestampColumns: readonly string[] = [],
 ): Promise<Map<string, Row>> {
   const rows = new Map<string, Row>();
   if (keys.length === 0) return rows;
@@ -22,6 +23,11 @@ export async function loadRows<Row>(
   );
   for (const { row } of result.rows) {
     const parsed = JSON.parse(row) as Record<string, unknown>;
+    // PostgreSQL writes `…+00:00` with as many fraction digits as needed; events carry toISOString's form.
+    for (const column of timestampColumns) {
+      const value = parsed[column];
+      if (typeof value === 'string') parsed[column] = new Date(value).toISOString();
+    }
     rows.set(String(parsed[keyColumn]), parsed as Row);
   }
   return rows;

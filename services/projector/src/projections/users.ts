@@ -1,4 +1,12 @@
-import { evolveUser, isSellerAction, type UserRow, userColumns, usersOf, utcDay } from '../domain/users.js';
+import {
+  evolveUser,
+  isSellerAction,
+  type UserRow,
+  userColumns,
+  usersOf,
+  userTimestamps,
+  utcDay,
+} from '../domain/users.js';
 import type { Projection } from './projection.js';
 import { foldBatch, type KeyedFold, keysOfBatch, loadRows, rowsOf, writeRows } from './rows.js';
 
@@ -20,7 +28,8 @@ export const usersProjection: Projection = {
       },
     };
     const table = `${schema}.users`;
-    const rows = await loadRows<UserRow>(db, table, 'user_id', 'bigint', keysOfBatch(batch, fold));
+    const keys = keysOfBatch(batch, fold);
+    const rows = await loadRows<UserRow>(db, table, 'user_id', 'bigint', keys, userTimestamps);
     const changed = foldBatch(batch, rows, fold);
     await writeRows(db, table, ['user_id'], userColumns, rowsOf(rows, changed), 'replace');
     if (activity.size > 0) {
