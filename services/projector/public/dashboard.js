@@ -17,45 +17,53 @@ function series(label, values, index, extra = {}) {
   return { label, data: values, backgroundColor: color, borderColor: color, ...extra };
 }
 
+/** One dataset per [label, column, colour, extra] of `specs`, over the same rows. */
+function columns(rows, specs) {
+  return specs.map(([label, column, colour, extra]) =>
+    series(
+      label,
+      rows.map((row) => row[column]),
+      colour,
+      extra,
+    ),
+  );
+}
+
 function draw(data) {
   const days = (rows) => rows.map((row) => row.day);
   chart('users', 'line', {
     labels: days(data.dailyUsers),
-    datasets: [
-      series(
-        'new',
-        data.dailyUsers.map((r) => r.new_users),
-        0,
-      ),
-      series(
-        'active',
-        data.dailyUsers.map((r) => r.active_users),
-        1,
-      ),
-    ],
+    datasets: columns(data.dailyUsers, [
+      ['new', 'new_users', 0],
+      ['active', 'active_users', 1],
+    ]),
   });
   const funnel = data.funnel ?? { requested: 0, reserved: 0, generated: 0, delivered: 0 };
+  const steps = ['requested', 'reserved', 'generated', 'delivered'];
   chart(
     'funnel',
     'bar',
     {
-      labels: ['requested', 'reserved', 'generated', 'delivered'],
-      datasets: [series('jobs', [funnel.requested, funnel.reserved, funnel.generated, funnel.delivered], 0)],
+      labels: steps,
+      datasets: [
+        series(
+          'jobs',
+          steps.map((step) => funnel[step]),
+          0,
+        ),
+      ],
     },
     { indexAxis: 'y' },
   );
+  const percent = (rows, column) => rows.map((row) => ({ ...row, [column]: (row[column] ?? 0) * 100 }));
   chart(
     'success',
     'line',
     {
       labels: days(data.success),
-      datasets: [
-        series(
-          'delivered ÷ finished, %',
-          data.success.map((r) => (r.success_rate ?? 0) * 100),
-          1,
-        ),
-      ],
+      datasets: columns(percent(data.success, 'success_rate'), [
+        ['delivered ÷ finished, %', 'success_rate', 1],
+      ]),
     },
     { scales: { y: { min: 0, max: 100 } } },
   );
@@ -64,75 +72,34 @@ function draw(data) {
     'bar',
     {
       labels: data.errors.map((r) => `${r.error_class} ${r.code}`),
-      datasets: [
-        series(
-          'failed attempts',
-          data.errors.map((r) => r.failed_attempts),
-          2,
-        ),
-        series(
-          'failed jobs',
-          data.errors.map((r) => r.failed_jobs),
-          3,
-        ),
-      ],
+      datasets: columns(data.errors, [
+        ['failed attempts', 'failed_attempts', 2],
+        ['failed jobs', 'failed_jobs', 3],
+      ]),
     },
     { scales: { x: { stacked: true }, y: { stacked: true } } },
   );
   chart('timings', 'bar', {
     labels: data.timings.map((r) => r.model),
-    datasets: [
-      series(
-        'generation p50, s',
-        data.timings.map((r) => r.generation_p50_seconds),
-        0,
-      ),
-      series(
-        'generation p95, s',
-        data.timings.map((r) => r.generation_p95_seconds),
-        4,
-      ),
-      series(
-        'delivery p50, s',
-        data.timings.map((r) => r.delivery_p50_seconds),
-        1,
-      ),
-      series(
-        'delivery p95, s',
-        data.timings.map((r) => r.delivery_p95_seconds),
-        5,
-      ),
-    ],
+    datasets: columns(data.timings, [
+      ['generation p50, s', 'generation_p50_seconds', 0],
+      ['generation p95, s', 'generation_p95_seconds', 4],
+      ['delivery p50, s', 'delivery_p50_seconds', 1],
+      ['delivery p95, s', 'delivery_p95_seconds', 5],
+    ]),
   });
+  const revenue = data.revenue.map((r) => ({ ...r, stars_refunded: -r.stars_refunded }));
   chart(
     'revenue',
     'bar',
     {
-      labels: days(data.revenue),
-      datasets: [
-        series(
-          'stars',
-          data.revenue.map((r) => r.stars),
-          2,
-        ),
-        series(
-          'stars refunded',
-          data.revenue.map((r) => -r.stars_refunded),
-          3,
-        ),
-        series(
-          'credits sold',
-          data.revenue.map((r) => r.credits_sold),
-          0,
-          { type: 'line', yAxisID: 'credits' },
-        ),
-        series(
-          'credits spent',
-          data.revenue.map((r) => r.credits_spent),
-          1,
-          { type: 'line', yAxisID: 'credits' },
-        ),
-      ],
+      labels: days(revenue),
+      datasets: columns(revenue, [
+        ['stars', 'stars', 2, { yAxisID: 'y' }],
+        ['stars refunded', 'stars_refunded', 3, { yAxisID: 'y' }],
+        ['credits sold', 'credits_sold', 0, { type: 'line', yAxisID: 'credits' }],
+        ['credits spent', 'credits_spent', 1, { type: 'line', yAxisID: 'credits' }],
+      ]),
     },
     {
       scales: {
@@ -147,21 +114,15 @@ function draw(data) {
   );
   chart('referrals', 'bar', {
     labels: days(data.referrals),
-    datasets: [
-      series(
-        'invited sellers',
-        data.referrals.map((r) => r.invited),
-        6,
-      ),
-      series(
-        'bonus credits',
-        data.referrals.map((r) => r.bonus_credits),
-        7,
-      ),
-    ],
+    datasets: columns(data.referrals, [
+      ['invited sellers', 'invited', 6],
+      ['bonus credits', 'bonus_credits', 7],
+    ]),
   });
   const cohorts = [...new Set(data.retention.map((r) => r.cohort_week))];
   const weeks = [...new Set(data.retention.map((r) => r.week_offset))].sort((a, b) => a - b);
+  const retentionOf = (cohort, week) =>
+    data.retention.find((r) => r.cohort_week === cohort && r.week_offset === week)?.retention;
   chart(
     'retention',
     'line',
@@ -171,8 +132,8 @@ function draw(data) {
         series(
           cohort,
           weeks.map((w) => {
-            const row = data.retention.find((r) => r.cohort_week === cohort && r.week_offset === w);
-            return row ? row.retention * 100 : null;
+            const share = retentionOf(cohort, w);
+            return share === undefined ? null : share * 100;
           }),
           i,
         ),

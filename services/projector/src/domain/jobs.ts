@@ -57,6 +57,20 @@ export interface JobRow extends Watermarked {
   total_seconds: number | null;
 }
 
+/** The timestamp columns of rm.jobs. */
+export const jobTimestamps = [
+  'requested_at',
+  'reserved_at',
+  'rejected_at',
+  'submitted_at',
+  'ready_at',
+  'delivered_at',
+  'failed_at',
+  'captured_at',
+  'refunded_at',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof JobRow>;
+
 export const jobColumns = [
   'job_id',
   'order_id',
@@ -78,16 +92,7 @@ export const jobColumns = [
   'video_bytes',
   'capture_waived',
   'refund_reason',
-  'requested_at',
-  'reserved_at',
-  'rejected_at',
-  'submitted_at',
-  'ready_at',
-  'delivered_at',
-  'failed_at',
-  'captured_at',
-  'refunded_at',
-  'updated_at',
+  ...jobTimestamps,
   'wait_seconds',
   'generation_seconds',
   'delivery_seconds',
@@ -229,20 +234,6 @@ export function evolveJob(current: JobRow | undefined, event: DomainEvent): JobR
   }
   return job;
 }
-
-/** The timestamp columns of rm.jobs. */
-export const jobTimestamps = [
-  'requested_at',
-  'reserved_at',
-  'rejected_at',
-  'submitted_at',
-  'ready_at',
-  'delivered_at',
-  'failed_at',
-  'captured_at',
-  'refunded_at',
-  'updated_at',
-] as const satisfies ReadonlyArray<keyof JobRow>;
 
 /** The row with its durations worked out from its timeline; done once per row written, not per event. */
 export function withDurations(job: JobRow): JobRow {

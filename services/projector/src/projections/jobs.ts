@@ -10,7 +10,16 @@ import {
   withDurations,
 } from '../domain/jobs.js';
 import type { Projection } from './projection.js';
-import { foldBatch, type KeyedFold, keysOfBatch, loadRows, rowsOf, writeRows } from './rows.js';
+import { foldIntoTable, type KeyedFold, type KeyedTable, writeRows } from './rows.js';
+
+const jobsTable: KeyedTable<JobRow> = {
+  table: 'jobs',
+  key: 'job_id',
+  keyType: 'uuid',
+  columns: jobColumns,
+  timestamps: jobTimestamps,
+  finish: withDurations,
+};
 
 /** rm.jobs (status, timeline, durations) and rm.job_errors (every failed attempt and final failure). */
 export const jobsProjection: Projection = {
@@ -29,11 +38,7 @@ export const jobsProjection: Projection = {
         if (error) errors.push(error);
       },
     };
-    const table = `${schema}.jobs`;
-    const keys = keysOfBatch(batch, fold);
-    const rows = await loadRows<JobRow>(db, table, 'job_id', 'uuid', keys, jobTimestamps);
-    const changed = foldBatch(batch, rows, fold);
-    await writeRows(db, table, ['job_id'], jobColumns, rowsOf(rows, changed).map(withDurations), 'replace');
+    await foldIntoTable(db, schema, batch, jobsTable, fold);
     await writeRows(db, `${schema}.job_errors`, ['event_id'], jobErrorColumns, errors, 'ignore');
   },
 };

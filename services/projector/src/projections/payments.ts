@@ -1,6 +1,14 @@
 import { chargeOf, evolvePayment, type PaymentRow, paymentColumns } from '../domain/payments.js';
 import type { Projection } from './projection.js';
-import { foldBatch, type KeyedFold, keysOfBatch, loadRows, rowsOf, writeRows } from './rows.js';
+import { foldIntoTable, type KeyedFold, type KeyedTable } from './rows.js';
+
+const paymentsTable: KeyedTable<PaymentRow> = {
+  table: 'payments',
+  key: 'charge_id',
+  keyType: 'text',
+  columns: paymentColumns,
+  timestamps: ['received_at', 'credited_at', 'refund_requested_at', 'refunded_at'],
+};
 
 const fold: KeyedFold<PaymentRow> = {
   keysOf: (event) => {
@@ -15,9 +23,6 @@ export const paymentsProjection: Projection = {
   name: 'payments',
   tables: ['payments'],
   async apply(db, schema, batch) {
-    const table = `${schema}.payments`;
-    const rows = await loadRows<PaymentRow>(db, table, 'charge_id', 'text', keysOfBatch(batch, fold));
-    const changed = foldBatch(batch, rows, fold);
-    await writeRows(db, table, ['charge_id'], paymentColumns, rowsOf(rows, changed), 'replace');
+    await foldIntoTable(db, schema, batch, paymentsTable, fold);
   },
 };

@@ -106,3 +106,37 @@ export function foldBatch<Row extends Watermarked>(
 export function rowsOf<Row>(rows: Map<string, Row>, keys: Iterable<string>): Row[] {
   return [...keys].map((key) => rows.get(key) as Row);
 }
+
+/** A read-model table with one row per key, as a keyed projection writes it. */
+export interface KeyedTable<Row> {
+  /** The table's name without its schema. */
+  table: string;
+  key: string;
+  keyType: 'bigint' | 'uuid' | 'text';
+  columns: readonly string[];
+  timestamps?: readonly string[];
+  /** Applied to each changed row just before it is written (derived columns). */
+  finish?(row: Row): Row;
+}
+
+/** Loads the rows a batch concerns (one query), folds the batch over them and writes the changed ones (one). */
+export async function foldIntoTable<Row extends Watermarked>(
+  db: Queryable,
+  schema: string,
+  batch: readonly ProjectedEvent[],
+  table: KeyedTable<Row>,
+  fold: KeyedFold<Row>,
+): Promise<void> {
+  const name = `${schema}.${table.table}`;
+  const keys = keysOfBatch(batch, fold);
+  const rows = await loadRows<Row>(db, name, table.key, table.keyType, keys, table.timestamps);
+  const changed = rowsOf(rows, foldBatch(batch, rows, fold));
+  await writeRows(
+    db,
+    name,
+    [table.key],
+    table.columns,
+    table.finish ? changed.map(table.finish) : changed,
+    'replace',
+  );
+}

@@ -8,7 +8,15 @@ import {
   utcDay,
 } from '../domain/users.js';
 import type { Projection } from './projection.js';
-import { foldBatch, type KeyedFold, keysOfBatch, loadRows, rowsOf, writeRows } from './rows.js';
+import { foldIntoTable, type KeyedFold, type KeyedTable } from './rows.js';
+
+const usersTable: KeyedTable<UserRow> = {
+  table: 'users',
+  key: 'user_id',
+  keyType: 'bigint',
+  columns: userColumns,
+  timestamps: userTimestamps,
+};
 
 /** rm.users (balances, counters, profile) and rm.user_activity (seller actions per UTC day). */
 export const usersProjection: Projection = {
@@ -27,11 +35,7 @@ export const usersProjection: Projection = {
         activity.set(`${key}/${day}`, entry);
       },
     };
-    const table = `${schema}.users`;
-    const keys = keysOfBatch(batch, fold);
-    const rows = await loadRows<UserRow>(db, table, 'user_id', 'bigint', keys, userTimestamps);
-    const changed = foldBatch(batch, rows, fold);
-    await writeRows(db, table, ['user_id'], userColumns, rowsOf(rows, changed), 'replace');
+    await foldIntoTable(db, schema, batch, usersTable, fold);
     if (activity.size > 0) {
       await db.query(
         `INSERT INTO ${schema}.user_activity (user_id, day, actions)
