@@ -3,6 +3,7 @@
 # (from Debian packages when they are missing and no Docker engine runs; development containers when one
 # does), both started, the database created.
 # Safe to run again: every step checks first and does only what is missing.
+# With SETUP_BROWSER=yes (scripts/test.sh sets it) it also installs Chromium for the dashboard's browser test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -96,6 +97,12 @@ if ! listening "$nats_host" "$nats_port"; then
       -a "$nats_host" -p "$nats_port" -js -sd "$NATS_STORE_DIR" -l /var/log/nats-server.log
   fi
   wait_for "$nats_host" "$nats_port" NATS
+fi
+
+# --- Chromium (tests only) -----------------------------------------------------------------------------------
+# The dashboard test drives Debian's Chromium with playwright-core; CHROMIUM_PATH points elsewhere if needed.
+if [ "${SETUP_BROWSER:-no}" = yes ] && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  apt_install chromium
 fi
 
 say "ready: PostgreSQL at $pg_host:$pg_port, NATS at $nats_host:$nats_port"

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh
+SETUP_BROWSER=yes bash scripts/setup.sh
 pnpm lint
 pnpm build
 pnpm typecheck

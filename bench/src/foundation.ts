@@ -3,7 +3,14 @@ import { createRequire } from 'node:module';
 import { RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { newEvent } from '@neurocards/contracts';
 import { EventStore, eventStoreMigrations, migrate } from '@neurocards/runtime/event-store';
-import { createTestBus, createTestDatabase, testNatsUrl, waitFor } from '@neurocards/runtime/testing';
+import {
+  createTestBus,
+  createTestDatabase,
+  type TestBus,
+  type TestDatabase,
+  testNatsUrl,
+  waitFor,
+} from '@neurocards/runtime/testing';
 import { formatRate, printTable, rateOver } from './measure.js';
 
 const require = createRequire(import.meta.url);
@@ -20,11 +27,20 @@ export interface FoundationResult {
   relayCatchUpMs: number;
 }
 
+/** Something that runs beside the append phases (e.g. the projector), from before the first to after the last. */
+export interface FoundationObserver {
+  start(db: TestDatabase, bus: TestBus): Promise<void>;
+  stop(): Promise<unknown>;
+}
+
 /**
  * Events appended and relayed per second with 16 writers on distinct streams, beside the raw single-row
  * INSERT rate (16 connections) and the raw JetStream publish rate (256 in flight) of the same servers.
  */
-export async function foundationBenchmark(durationMs: number): Promise<FoundationResult> {
+export async function foundationBenchmark(
+  durationMs: number,
+  observer?: FoundationObserver,
+): Promise<FoundationResult> {
   const writers = 16;
   const db = await createTestDatabase('bench_foundation', writers + 4);
   const bus = await createTestBus('bench');
@@ -85,6 +101,7 @@ export async function foundationBenchmark(durationMs: number): Promise<Foundatio
         return 1;
       });
 
+    await observer?.start(db, bus);
     // Where the cost lies: appends with no relay running, then the relay alone on that backlog.
     const appendAlone = await appendPhase();
     const relayStarted = performance.now();
@@ -108,6 +125,7 @@ export async function foundationBenchmark(durationMs: number): Promise<Foundatio
     if ((await published()) !== total)
       throw new Error(`relay published ${await published()} of ${total} events`);
 
+    await observer?.stop();
     const insertAfter = await rawInsert();
     const rawInsertPerSecond = (insertBefore.perSecond + insertAfter.perSecond) / 2;
     const appendAndRelayPerSecond = append.count / ((relayed - started) / 1000);
@@ -122,7 +140,7 @@ export async function foundationBenchmark(durationMs: number): Promise<Foundatio
       relayCatchUpMs: relayed - writingEnded,
     };
     printTable(
-      `Foundation: event store + relay (${writers} writers, distinct streams, ${durationMs / 1000} s)`,
+      `Foundation: event store + relay (${writers} writers, distinct streams, ${durationMs / 1000} s)${observer ? ', projector running' : ''}`,
       [
         [
           'raw INSERT, 16 connections',

@@ -1,25 +1,60 @@
 import { runService } from '@neurocards/runtime/shell';
+import { Counter } from 'prom-client';
+import { setAnalystPassword } from './analyst-role.js';
 import { loadProjectorConfig } from './config.js';
+import { dashboardRoutes } from './dashboard/routes.js';
+import { LagMonitor } from './lag.js';
 import { readModelMigrations } from './migrations.js';
 import { ProjectionRunner } from './projection-runner.js';
-import { projectUsersAndJobs } from './projections/users-and-jobs.js';
+import { checkpointName } from './projections/projection.js';
+import { projections } from './projections/registry.js';
 
 const config = loadProjectorConfig();
-let runner: ProjectionRunner | undefined;
+let runners: ProjectionRunner[] = [];
+let lag: LagMonitor | undefined;
 await runService({
   name: 'projector',
   config,
   httpPort: config.HTTP_PORT,
   migrations: [readModelMigrations],
-  workers: ({ pool, store, logger }) => {
-    runner = new ProjectionRunner(
-      { name: 'users-and-jobs', apply: projectUsersAndJobs },
-      { pool, store, logger },
-      {
-        batchSize: config.PROJECTION_BATCH_SIZE,
-      },
+  secrets: [config.DASHBOARD_TOKEN, config.ANALYST_PASSWORD],
+  workers: ({ pool, store, logger, metrics }) => {
+    const applied = new Counter({
+      name: 'nc_projection_events_total',
+      help: 'Events read by each projection',
+      labelNames: ['projection'],
+      registers: [metrics.registry],
+    });
+    runners = projections.map(
+      (projection) =>
+        new ProjectionRunner(
+          projection,
+          {
+            pool,
+            store,
+            logger,
+            onApplied: (events) => applied.inc({ projection: projection.name }, events),
+          },
+          { batchSize: config.PROJECTION_BATCH_SIZE },
+        ),
     );
-    return [runner];
+    lag = new LagMonitor(
+      { db: pool, metrics, logger },
+      { names: projections.map(checkpointName), maxLagMs: config.PROJECTION_MAX_LAG },
+    );
+    const password = config.ANALYST_PASSWORD;
+    const analystLogin = {
+      name: 'analyst-login',
+      start: () => (password ? setAnalystPassword(pool, password, logger) : undefined),
+      stop: async () => {},
+    };
+    return [analystLogin, ...runners, lag];
   },
-  readiness: () => ({ projection: () => (runner?.idleForMs ?? Number.POSITIVE_INFINITY) < 30_000 }),
+  routes: ({ pool }) => {
+    const token = config.DASHBOARD_TOKEN;
+    return token ? dashboardRoutes({ pool, token, lags: () => lag?.lags ?? [] }) : [];
+  },
+  readiness: () => ({
+    projections: () => runners.every((runner) => runner.idleForMs < 30_000) && (lag?.ready() ?? false),
+  }),
 });

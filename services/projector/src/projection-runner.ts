@@ -1,4 +1,3 @@
-import { type DomainEvent, parseEvent } from '@neurocards/contracts';
 import {
   type EventStore,
   inTransaction,
@@ -6,21 +5,14 @@ import {
   saveCheckpoint,
 } from '@neurocards/runtime/event-store';
 import { type Logger, LoopWorker } from '@neurocards/runtime/shell';
-import type { Pool, PoolClient } from 'pg';
-
-export interface Projection {
-  /** Checkpoint and lock name; renaming it rebuilds the projection from the start. */
-  name: string;
-  apply(db: PoolClient, event: DomainEvent): Promise<unknown>;
-}
-
-// Two-key advisory lock space of projections: (PROJECTION_LOCK_CLASS, hashtext(name)).
-const PROJECTION_LOCK_CLASS = 0x6e70;
+import type { Pool } from 'pg';
+import { parseBatch, recordSkipped } from './projections/batch.js';
+import { checkpointName, PROJECTION_LOCK_CLASS, type Projection } from './projections/projection.js';
 
 /**
  * Tails the event store for one projection. Each batch runs in one transaction that takes the projection's
- * advisory lock (so one projector replica works at a time), applies the events and moves the checkpoint:
- * the rows and the checkpoint can never disagree.
+ * advisory lock (so one projector replica works at a time, and a rebuild can hold it off while it swaps
+ * tables), applies the events and moves the checkpoint: the rows and the checkpoint never disagree.
  */
 export class ProjectionRunner extends LoopWorker {
   readonly name: string;
@@ -28,11 +20,16 @@ export class ProjectionRunner extends LoopWorker {
 
   constructor(
     private readonly projection: Projection,
-    private readonly deps: { pool: Pool; store: EventStore; logger: Logger },
+    private readonly deps: {
+      pool: Pool;
+      store: EventStore;
+      logger: Logger;
+      onApplied?: (events: number) => void;
+    },
     private readonly options: { batchSize?: number; idlePollMs?: number } = {},
   ) {
     super();
-    this.name = `projection:${projection.name}`;
+    this.name = checkpointName(projection);
   }
 
   /** Milliseconds since the loop last completed a step; a stuck projection shows up on /readyz. */
@@ -40,37 +37,30 @@ export class ProjectionRunner extends LoopWorker {
     return Date.now() - this.lastProgressAt;
   }
 
-  /** Applies one batch; returns how many events it read (0 when caught up or another replica holds the lock). */
+  /** Applies one batch; returns how many events it read (0 when caught up or another process holds the lock). */
   async step(): Promise<number> {
     const { pool, store } = this.deps;
-    return inTransaction(pool, async (db) => {
+    const read = await inTransaction(pool, async (db) => {
       const { rows } = await db.query<{ locked: boolean }>(
         'SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked',
         [PROJECTION_LOCK_CLASS, this.name],
       );
       if (!rows[0]?.locked) return 0;
       const from = await loadCheckpoint(db, this.name);
-      const batch = await store.readAll(from, this.options.batchSize ?? 500, db);
-      for (const record of batch) {
-        const parsed = parseEvent(record.json);
-        if (parsed.ok) {
-          await this.projection.apply(db, parsed.event);
-        } else {
-          await db.query(
-            `INSERT INTO rm.skipped_events (projection, event_id, type, reason) VALUES ($1, $2, $3, $4)
-             ON CONFLICT DO NOTHING`,
-            [this.projection.name, record.eventId, record.type, parsed.error.message],
-          );
-          this.deps.logger.error(
-            { eventId: record.eventId, reason: parsed.error.message },
-            'event skipped by projection',
-          );
-        }
+      const records = await store.readAll(from, this.options.batchSize ?? 500, db);
+      const last = records.at(-1);
+      if (!last) return 0;
+      const { events, skipped } = parseBatch(records);
+      for (const event of skipped) {
+        this.deps.logger.error({ projection: this.name, ...event }, 'event skipped by projection');
       }
-      const last = batch.at(-1);
-      if (last) await saveCheckpoint(db, this.name, last.position);
-      return batch.length;
+      await recordSkipped(db, 'rm', this.projection.name, skipped);
+      await this.projection.apply(db, 'rm', events);
+      await saveCheckpoint(db, this.name, last.position);
+      return records.length;
     });
+    if (read > 0) this.deps.onApplied?.(read);
+    return read;
   }
 
   protected async loop(): Promise<void> {

@@ -200,6 +200,28 @@ describe('tailing all events', () => {
     return client;
   }
 
+  it('reads positions in numeric order where their number of digits changes (9 → 10, 99 → 100, …)', async () => {
+    const start = (await drain(START_OF_ALL)).position;
+    const { rows } = await db.pool.query(
+      'SELECT coalesce(max(global_position), 0)::int AS max FROM es.events',
+    );
+    const next = 10 ** String(rows[0].max + 1).length;
+    // One transaction whose positions cross the next power of ten, read in small batches.
+    const events = Array.from({ length: next - rows[0].max + 5 }, () => granted(7));
+    await store.append(`credits-${randomUUID()}`, events, { expectedVersion: 'no_stream' });
+    const ids: string[] = [];
+    let position = start;
+    for (
+      let batch = await store.readAll(position, 7);
+      batch.length > 0;
+      batch = await store.readAll(position, 7)
+    ) {
+      ids.push(...batch.map((r) => r.eventId));
+      position = batch.at(-1)?.position ?? position;
+    }
+    expect(ids).toEqual(events.map((e) => e.eventId));
+  });
+
   it('never skips a transaction that started first and committed last, and never reads an event twice', async () => {
     const start = (await drain(START_OF_ALL)).position;
     const early = await openWriter();

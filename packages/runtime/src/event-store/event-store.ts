@@ -102,7 +102,10 @@ function envelopeJson(row: EventRow): string {
   );
 }
 
-/** Reads the global log after a checkpoint on any connection (the relay holds its own). */
+/**
+ * Reads the global log after a checkpoint on any connection (the relay holds its own). The ORDER BY names
+ * the table's columns: bare names would sort by the text columns of the same name in the select list.
+ */
 export async function readAllAfter(
   db: Queryable,
   after: TailPosition,
@@ -113,7 +116,7 @@ export async function readAllAfter(
     text: `SELECT ${EVENT_COLUMNS} FROM es.events
        WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
          AND (transaction_id, global_position) > ($1::xid8, $2::bigint)
-       ORDER BY transaction_id, global_position
+       ORDER BY es.events.transaction_id, es.events.global_position
        LIMIT $3`,
     values: [after.transactionId.toString(), after.globalPosition.toString(), limit],
   });
