@@ -8,6 +8,7 @@ export * from './job-summary.js';
 export * as jobEvents from './jobs.js';
 export { ORDER_SIZE_MAX, PRODUCT_DESCRIPTION_MAX, WISHES_MAX } from './jobs.js';
 export * from './names.js';
+export * from './packages.js';
 export * from './parse.js';
 export * from './templates.js';
 export * as userEvents from './users.js';

@@ -1,6 +1,6 @@
+import { creditPackagesSchema } from '@neurocards/contracts';
 import { baseConfigShape, durationSchema, httpPortShape, loadServiceConfig } from '@neurocards/runtime/shell';
 import { z } from 'zod';
-import { parseCreditPackages } from './domain/packages.js';
 
 export const billingConfigShape = {
   ...baseConfigShape,
@@ -11,17 +11,7 @@ export const billingConfigShape = {
   JOB_TIMEOUT: durationSchema.default(30 * 60_000),
   SWEEP_INTERVAL: durationSchema.default(30_000),
   /** `id:credits:stars`, comma-separated. */
-  CREDIT_PACKAGES: z
-    .string()
-    .default('p5:5:250,p15:15:690,p50:50:2000')
-    .transform((spec, ctx) => {
-      try {
-        return parseCreditPackages(spec);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    }),
+  CREDIT_PACKAGES: creditPackagesSchema,
   /** Credits a referrer earns when an invited seller's first video is delivered. */
   REFERRAL_BONUS: z.coerce.number().int().min(0).max(1000).default(1),
 };

@@ -1,12 +1,13 @@
 import {
   type AnyNewEvent,
   availableCredits,
+  type CreditPackage,
   type CreditsState,
   deterministicEventId,
   type EventEnvelope,
   newEvent,
+  packageForPayment,
 } from '@neurocards/contracts';
-import { type CreditPackage, packageForPayment } from './packages.js';
 
 // What billing decides on one user's credit stream. Each function reads the folded state and returns the
 // events to append (none when the decision was made before). Event ids are derived from what they settle,

@@ -4,7 +4,9 @@ import {
   type DomainEvent,
   evolveCredits,
   initialCredits,
+  invoicePayload,
   newEvent,
+  parseCreditPackages,
 } from '@neurocards/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -29,7 +31,6 @@ import {
   refundPayment,
   reserveOrder,
 } from './credits-decisions.js';
-import { invoicePayload, parseCreditPackages } from './packages.js';
 
 // Random sequences of requests, deliveries, failures, payments, refunds, grants, expiries, duplicates and
 // reorderings against one user's credit stream, with every credit invariant of DESIGN §5 checked after

@@ -1,5 +1,12 @@
 import type { AnyNewEvent, DomainEvent } from '@neurocards/contracts';
-import { availableCredits, type CreditsState, evolveCredits, initialCredits } from '@neurocards/contracts';
+import {
+  availableCredits,
+  type CreditsState,
+  evolveCredits,
+  initialCredits,
+  invoicePayload,
+  parseCreditPackages,
+} from '@neurocards/contracts';
 import { describe, expect, it } from 'vitest';
 import {
   delivered,
@@ -22,7 +29,6 @@ import {
   refundPayment,
   reserveOrder,
 } from './credits-decisions.js';
-import { invoicePayload, parseCreditPackages } from './packages.js';
 
 const seller = 42;
 const now = new Date('2026-11-20T10:00:00Z');

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** A pack of credits sold for Telegram Stars. */
 export interface CreditPackage {
   id: string;
@@ -51,3 +53,16 @@ export function packageForPayment(
   if (byPrice) return byPrice;
   throw new Error(`payment of ${stars} Stars with payload "${payload}" matches no package`);
 }
+
+/** CREDIT_PACKAGES as billing and the gateway read it: `id:credits:stars`, comma-separated. */
+export const creditPackagesSchema = z
+  .string()
+  .default('p5:5:250,p15:15:690,p50:50:2000')
+  .transform((spec, ctx) => {
+    try {
+      return parseCreditPackages(spec);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
