@@ -12,12 +12,14 @@ import {
   waitFor,
 } from '@neurocards/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buttonsOf, Chat } from '../support/chat.js';
 import { type RunningProcess, serviceNames, startService, stopProcess } from '../support/system.js';
 
 // One job through all five services, each a separate process, over real PostgreSQL and JetStream, against
 // fake Telegram and KIE.AI servers speaking the real wire formats.
 
 const seller = { id: 5_550_001, first_name: 'Anna', username: 'anna_shop', language_code: 'ru' };
+let chat: Chat;
 
 let db: TestDatabase;
 let bus: TestBus;
@@ -88,11 +90,13 @@ async function readModel(jobId: string) {
 
 describe('walking skeleton', () => {
   it('takes a job from GenerationRequested to a delivered video and a captured credit', async () => {
-    telegram.sendCommand(seller, '/start');
-    await telegram.waitForMessage(seller.id, (m) => /бесплатных/.test(m.text ?? ''), 15_000);
+    chat = new Chat(telegram, seller);
+    const welcome = await chat.command('/start');
+    expect(welcome.text).toMatch(/бесплатно/);
 
-    telegram.sendPhoto(seller, { caption: 'Керамическая кружка, 350 мл' });
-    const video = await telegram.waitForMessage(seller.id, (m) => m.kind === 'video', 30_000);
+    const { started } = await chat.order({ product: 'Керамическая кружка, 350 мл' });
+    expect(started.text).toContain('Запустили');
+    const video = await chat.reply((m) => m.kind === 'video', 30_000);
     expect(video.supports_streaming).toBe(true);
     expect(video.caption).toContain('Керамическая кружка');
     // The very bytes KIE served, uploaded as a file (multipart), not passed on as a URL.
@@ -138,7 +142,7 @@ describe('walking skeleton', () => {
 
   it('refunds the credit when the video cannot be delivered', async () => {
     telegram.failNext('sendVideo', telegramFaults.blockedByUser());
-    telegram.sendPhoto(seller, { caption: 'Термос 500 мл' });
+    await chat.order({ product: 'Термос 500 мл' });
 
     await waitFor('the refund', async () => (await creditEvents()).some((e) => e.type === 'CreditRefunded'));
     const jobId = await latestJobId();
@@ -168,18 +172,14 @@ describe('walking skeleton', () => {
 
   it('credits a Stars payment once and, on an admin refund, debits the credits and refunds the Stars', async () => {
     const chargeId = 'stars-charge-e2e-1';
-    // Telegram knows the charge; the gateway's intake of successful_payment is stood in for by the event.
+    // The gateway records the payment (PaymentReceived) before it thanks the seller.
     telegram.successfulPayment(seller, {
       payload: 'pkg:p5:5:250',
       total_amount: 250,
       telegram_payment_charge_id: chargeId,
     });
-    const payment = newEvent(
-      'PaymentReceived',
-      { userId: seller.id, chargeId, stars: 250, payload: 'pkg:p5:5:250' },
-      { correlationId: `payment-${chargeId}` },
-    );
-    await store.append(`payment-${chargeId}`, [payment], { expectedVersion: 'no_stream' });
+    const thanks = await chat.reply((m) => /Оплата получена/.test(m.text ?? ''));
+    expect(thanks.text).toContain('5 кредитов');
     await waitFor('the purchase', async () =>
       (await creditEvents()).some((e) => e.type === 'CreditsPurchased'),
     );
@@ -208,25 +208,18 @@ describe('walking skeleton', () => {
     await waitFor('the balance back', async () => (await readModel(await latestJobId())).user?.balance === 1);
   });
 
-  it('tells the seller once, with Buy and Menu buttons, when the balance does not cover an order', async () => {
-    telegram.sendPhoto(seller, { caption: 'Кружка, последняя за кредит' });
+  it('offers Buy instead of Start when the balance does not cover an order', async () => {
+    await chat.order({ product: 'Кружка, последняя за кредит' });
     await waitFor(
       'the last credit spent',
       async () => (await readModel(await latestJobId())).user?.balance === 0,
     );
-    telegram.sendPhoto(seller, { caption: 'Кружка без кредитов' });
-    const message = await telegram.waitForMessage(
-      seller.id,
-      (m) => /Не хватает кредитов/.test(m.text ?? ''),
-      20_000,
-    );
-    expect(message.text).toContain('нужно 1 кредит, на балансе 0');
-    expect(JSON.stringify(message.reply_markup)).toContain('"callback_data":"buy"');
-    expect(JSON.stringify(message.reply_markup)).toContain('"callback_data":"menu"');
-    const jobId = await latestJobId();
-    await waitFor(
-      'the rejection in the read model',
-      async () => (await readModel(jobId)).job?.status === 'rejected',
-    );
+    const styles = await chat.photo('Кружка без кредитов');
+    const wishes = await chat.press(styles, /^style:.+:studio$/);
+    const counts = await chat.press(wishes, /^skip:/);
+    const confirmation = await chat.press(counts, /^count:.+:1$/);
+    expect(confirmation.text).toContain('Не хватает кредитов: нужно 1 кредит, на балансе 0 кредитов');
+    expect(buttonsOf(confirmation)).toContain('buy');
+    expect(buttonsOf(confirmation).some((data) => data.startsWith('confirm:'))).toBe(false);
   });
 });

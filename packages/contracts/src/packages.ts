@@ -30,9 +30,28 @@ export function parseCreditPackages(spec: string): CreditPackage[] {
   return packages;
 }
 
-/** The invoice payload the gateway writes and Telegram hands back with the payment. */
-export function invoicePayload(pack: CreditPackage): string {
-  return `pkg:${pack.id}:${pack.credits}:${pack.stars}`;
+/** What an invoice sold, as its payload says. */
+export interface InvoiceTerms extends CreditPackage {
+  /** The seller the invoice was sent to (absent in payloads written before it was added). */
+  userId?: number;
+}
+
+/**
+ * The invoice payload the gateway writes and Telegram hands back with the payment (≤ 128 bytes):
+ * `pkg:<id>:<credits>:<stars>:u<userId>`.
+ */
+export function invoicePayload(pack: CreditPackage, userId?: number): string {
+  const terms = `pkg:${pack.id}:${pack.credits}:${pack.stars}`;
+  return userId === undefined ? terms : `${terms}:u${userId}`;
+}
+
+/** Reads an invoice payload; undefined for anything that is not one of ours. */
+export function parseInvoicePayload(payload: string): InvoiceTerms | undefined {
+  const match = /^pkg:([a-z0-9_-]{1,32}):(\d{1,6}):(\d{1,7})(?::u(\d{1,16}))?$/i.exec(payload);
+  if (!match) return undefined;
+  const terms: InvoiceTerms = { id: match[1] ?? '', credits: Number(match[2]), stars: Number(match[3]) };
+  if (match[4] !== undefined) terms.userId = Number(match[4]);
+  return terms;
 }
 
 /**
@@ -45,10 +64,8 @@ export function packageForPayment(
   payload: string,
   stars: number,
 ): CreditPackage {
-  const match = /^pkg:([a-z0-9_-]{1,32}):(\d{1,6}):(\d{1,7})$/i.exec(payload);
-  if (match && Number(match[3]) === stars) {
-    return { id: match[1] ?? '', credits: Number(match[2]), stars };
-  }
+  const terms = parseInvoicePayload(payload);
+  if (terms && terms.stars === stars) return { id: terms.id, credits: terms.credits, stars };
   const byPrice = packages.find((pack) => pack.stars === stars);
   if (byPrice) return byPrice;
   throw new Error(`payment of ${stars} Stars with payload "${payload}" matches no package`);
