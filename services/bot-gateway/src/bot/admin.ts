@@ -1,4 +1,4 @@
-import { newEvent, streamIds } from '@neurocards/contracts';
+import { type EventEnvelope, newEvent, streamIds } from '@neurocards/contracts';
 import { isExpectedVersionConflict } from '@neurocards/runtime/event-store';
 import type { BotContext, GatewayDeps } from './context.js';
 
@@ -95,9 +95,10 @@ export class Admin {
     if (!/^[\w-]{1,256}$/.test(chargeId)) return this.usage(ctx, '/refund <charge_id>');
     const { store } = this.deps;
     const stream = await store.readStream(streamIds.payment(chargeId));
-    const received = stream.find((event) => event.type === 'PaymentReceived');
-    if (!received || received.type !== 'PaymentReceived')
-      return ctx.reply(ctx.t('admin-no-payment', { chargeId }));
+    const received = stream.find(
+      (event): event is EventEnvelope<'PaymentReceived'> => event.type === 'PaymentReceived',
+    );
+    if (!received) return ctx.reply(ctx.t('admin-no-payment', { chargeId }));
     const { userId, stars } = received.data;
     try {
       await store.append(
