@@ -170,10 +170,10 @@ export function createBot(options: BotOptions): { bot: Bot<BotContext>; deps: Ga
       case 'resend':
         return void (await ctx.answerCallbackQuery({ text: await ordering.resend(ctx, callback.jobId) }));
     }
+    if (callback.kind === 'menu' && callback.item === 'create') return ordering.start(ctx); // answers itself
     await ctx.answerCallbackQuery();
     switch (callback.kind) {
       case 'menu':
-        if (callback.item === 'create') return ordering.start(ctx);
         if (callback.item === 'balance') return showBalance(deps, ctx);
         if (callback.item === 'videos') return showVideos(deps, ctx);
         if (callback.item === 'help') return send(ctx, helpScreen(ctx.t, config.CREDITS_PER_VIDEO));
