@@ -128,6 +128,8 @@ describe('ordering videos', () => {
     expect(styleButtons.length).toBeGreaterThanOrEqual(5);
     expect(styles.text).toContain('Studio: Clean backdrop, soft light, slow orbit');
     const wishes = await chat.press(styles, /:lifestyle$/);
+    expect(wishes.text).toContain('Any wishes');
+    expect(buttonsOf(wishes).some((data) => data.startsWith('skip:'))).toBe(true);
     const counts = await chat.send('Warm morning light');
     expect(
       buttonsOf(counts)
