@@ -1,26 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { callbackData, languageSchema } from '@neurocards/contracts';
 import { describe, expect, it } from 'vitest';
+import { fluentCatalog } from '../../../../test/support/fluent-catalog.js';
 import { localesDir, Messages } from './messages.js';
 
 const messages = Messages.load();
-const source = (language: string) => readFileSync(new URL(`${language}.ftl`, localesDir), 'utf8');
-
-/** Message ids and the variables each one uses, read from the file text itself. */
-function catalog(language: string): Map<string, string[]> {
-  const entries = new Map<string, string[]>();
-  let current: string | undefined;
-  for (const line of source(language).split('\n')) {
-    const id = /^([a-z][\w-]*) =/.exec(line)?.[1];
-    if (id) {
-      current = id;
-      entries.set(id, []);
-    }
-    if (current) for (const match of line.matchAll(/\$(\w+)/g)) entries.get(current)?.push(match[1] ?? '');
-  }
-  for (const [id, variables] of entries) entries.set(id, [...new Set(variables)].sort());
-  return entries;
-}
+const catalog = (language: string) => fluentCatalog(new URL(`${language}.ftl`, localesDir));
 
 describe('message catalogs', () => {
   it('every message of the file is loaded (none lost to a syntax error)', () => {
