@@ -258,6 +258,57 @@ describe('ordering videos', () => {
   });
 });
 
+describe('my videos, balance and resends', () => {
+  it('lists recent jobs with their state, the balance with the last movements, and asks delivery to resend', async () => {
+    const user = seller();
+    const chat = new Chat(telegram, user);
+    await chat.command('/start');
+    await chat.order({ product: 'Silk scarf, 90 cm' });
+    const [request] = await requestsOf(user.id);
+    const jobId = request?.jobId ?? '';
+    await waitFor('the projector', async () => {
+      const { rows } = await db.pool.query('SELECT status FROM rm.jobs WHERE job_id = $1', [jobId]);
+      return rows[0]?.status === 'reserved';
+    });
+    const videos = await chat.command('/videos');
+    expect(videos.text).toMatch(/“Silk scarf, 90 cm”: queued/);
+    const balance = await chat.command('/balance');
+    expect(balance.text).toContain('💰 Balance: 1 credit (1 more in the works)');
+    expect(balance.text).toMatch(/\+2: welcome gift/);
+    expect(balance.text).toMatch(/−1: video ordered/);
+
+    // The video was made but could not be sent; delivery's message offers "Send it again".
+    await store.append(
+      streamIds.job(jobId),
+      [
+        newEvent(
+          'VideoReady',
+          { jobId, userId: user.id, videoUrl: 'https://files.example/v.mp4', model: 'm', taskId: 't' },
+          { correlationId: jobId },
+        ),
+        newEvent(
+          'DeliveryFailed',
+          { jobId, userId: user.id, errorClass: 'TEMPORARY', reason: '502', attempts: 4 },
+          { correlationId: jobId },
+        ),
+      ],
+      { expectedVersion: 'any' },
+    );
+    const api = new Api(telegram.token, { apiRoot: telegram.url });
+    await api.sendMessage(user.id, 'The video was made, but we could not send it.', {
+      reply_markup: new InlineKeyboard().text('Send it again', `resend:${jobId}`),
+    });
+    const notice = await chat.reply((m) => m.text?.startsWith('The video was made') ?? false);
+    chat.click(notice, `resend:${jobId}`);
+    await waitFor('the resend request', async () =>
+      (await events(streamIds.job(jobId))).some((e) => e.type === 'DeliveryRetryRequested'),
+    );
+    await waitFor('the notice', () =>
+      telegram.answers.callbackQueries.some((a) => a.text === '📩 Sending the video again…'),
+    );
+  });
+});
+
 describe('bad input gets a helpful reply', () => {
   it('documents, stickers, voice, long and short texts, and buttons of old messages', async () => {
     const user = seller();
