@@ -28,7 +28,8 @@ export const deliveryMigrations: MigrationSet = {
         -- even when the queue delays one of them. Locks: the chat row, then the global row, always in
         -- that order.
         CREATE FUNCTION delivery.take_send_slot(chat text, chat_gap interval, global_gap interval,
-                                                OUT wait_ms double precision, OUT granted boolean)
+                                                OUT wait_ms double precision, OUT granted boolean,
+                                                OUT slot_ms double precision)
         LANGUAGE plpgsql AS $fn$
         DECLARE
           now_at timestamptz := clock_timestamp();
@@ -47,6 +48,7 @@ export const deliveryMigrations: MigrationSet = {
             WHERE key = 'global' RETURNING next_at - global_gap INTO slot;
           UPDATE delivery.send_pace SET next_at = slot + chat_gap WHERE key = chat;
           wait_ms := greatest(extract(epoch FROM slot - now_at) * 1000, 0);
+          slot_ms := extract(epoch FROM greatest(slot, now_at)) * 1000;
           granted := true;
         END
         $fn$;

@@ -25,17 +25,25 @@ export class SendPacer {
     this.globalGap = `${1000 / pace.global} milliseconds`;
   }
 
-  /** Waits until a message to `chatId` may go; returns how long it waited, in ms. */
-  async waitForSlot(chatId: number | string): Promise<number> {
+  /**
+   * Waits until a message to `chatId` may go. Returns how long it waited and the slot it was given
+   * (epoch ms on the database's clock): the slots are what the pace guarantees, the wake-up follows them
+   * as closely as the event loop allows.
+   */
+  async waitForSlot(chatId: number | string): Promise<{ waitedMs: number; slotMs: number }> {
     const started = performance.now();
     for (;;) {
-      const { rows } = await this.pool.query<{ wait_ms: number; granted: boolean }>(
-        'SELECT wait_ms, granted FROM delivery.take_send_slot($1, $2, $3)',
+      const { rows } = await this.pool.query<{ wait_ms: number; granted: boolean; slot_ms: number }>(
+        'SELECT wait_ms, granted, slot_ms FROM delivery.take_send_slot($1, $2, $3)',
         [chatKey(chatId), this.chatGap, this.globalGap],
       );
-      const { wait_ms: waitMs, granted } = rows[0] ?? { wait_ms: 0, granted: true };
+      const {
+        wait_ms: waitMs,
+        granted,
+        slot_ms: slotMs,
+      } = rows[0] ?? { wait_ms: 0, granted: true, slot_ms: 0 };
       if (waitMs > 0) await sleep(waitMs);
-      if (granted) return performance.now() - started;
+      if (granted) return { waitedMs: performance.now() - started, slotMs };
     }
   }
 
