@@ -50,6 +50,16 @@ describe('docs/configuration.md', () => {
     expect(problems).toEqual([]);
   });
 
+  it('documents every variable docker-compose.yml takes from .env', () => {
+    const documented = new Set(documentedRows().flatMap((row) => row.names));
+    const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+    const interpolated = new Set(
+      [...compose.matchAll(/\$\{([A-Z][A-Z0-9_]*)/g)].map((match) => match[1] as string),
+    );
+    expect(interpolated.size).toBeGreaterThan(5);
+    expect([...interpolated].filter((name) => !documented.has(name))).toEqual([]);
+  });
+
   it('finds the variables it checks (the scan itself works)', async () => {
     const read = variablesReadByCode();
     for (const name of [
