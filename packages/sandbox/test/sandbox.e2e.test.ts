@@ -263,40 +263,6 @@ describe('sandbox page', () => {
     expect(shot.colours).toBeGreaterThan(100);
     expect(pageErrors).toEqual([]);
   });
-
-  it('refuses what the page must not send: foreign buttons, non-images, bad JSON, other sites', async () => {
-    const post = (path: string, body: string, type = 'application/json') =>
-      page.evaluate(
-        async ({ path, body, type }) => {
-          const response = await fetch(path, { method: 'POST', headers: { 'content-type': type }, body });
-          return response.status;
-        },
-        { path, body, type },
-      );
-    const id = await page.$eval('.row[data-from="bot"]', (row) =>
-      Number((row as unknown as Bubble).dataset.id),
-    );
-    expect(await post('/api/press', JSON.stringify({ messageId: id, data: 'confirm:forged' }))).toBe(400);
-    expect(await post('/api/text', JSON.stringify({ text: '' }))).toBe(400);
-    expect(await post('/api/text', JSON.stringify({ text: 'x'.repeat(4097) }))).toBe(400);
-    expect(await post('/api/text', '{not json')).toBe(400);
-    expect(await post('/api/photo', 'GIF89a not a photo', 'image/jpeg')).toBe(415);
-    expect(await post('/api/simulate', JSON.stringify({ next: 'anything' }))).toBe(400);
-    // Another site's page cannot drive the seller's chat.
-    const foreign = await fetch(`${sandbox.url}/api/text`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: 'http://evil.example' },
-      body: JSON.stringify({ text: 'hi' }),
-    });
-    expect(foreign.status).toBe(403);
-    // Nor can a request without the session cookie.
-    const anonymous = await fetch(`${sandbox.url}/api/text`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ text: 'hi' }),
-    });
-    expect(anonymous.status).toBe(401);
-  });
 });
 
 async function currentBalance(): Promise<{ balance: number }> {
