@@ -26,7 +26,7 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-function post(path: string, body: BodyInit, type = 'application/json', as = cookie) {
+function post(path: string, body: string | Buffer, type = 'application/json', as = cookie) {
   return fetch(`${sandbox.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': type, cookie: as },
