@@ -21,6 +21,11 @@ if (!env.TELEGRAM_BOT_TOKEN) {
     openaiPort: whole('SANDBOX_OPENAI_PORT', 8083),
     videoMs: whole('SANDBOX_VIDEO_SECONDS', 5) * 1000,
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/neurocards',
+  }).catch((error) => {
+    note(`the sandbox could not start: ${error.message}`);
+    if (error.code === 'EADDRINUSE')
+      note('another program holds that port: set SANDBOX_PORT (or SANDBOX_TELEGRAM_PORT, …) to a free one');
+    process.exit(1);
   });
   Object.assign(env, sandbox.serviceEnv);
   note(

@@ -41,9 +41,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const photoDir = join(dir, 'photos');
   await Promise.all([mkdir(uploadDir), mkdir(photoDir)]);
   const openaiKey = 'sk-sandbox-fake-openai-key';
-  const telegram = await FakeTelegram.start({ port: options.telegramPort ?? 0, uploadDir });
-  const kie = await FakeKie.start({ port: options.kiePort ?? 0, taskDurationMs: videoMs });
-  const openai = await FakeOpenAI.start({ port: options.openaiPort ?? 0, apiKey: openaiKey });
+  const telegram = new FakeTelegram({ port: options.telegramPort ?? 0, uploadDir });
+  const kie = new FakeKie({ port: options.kiePort ?? 0, taskDurationMs: videoMs });
+  const openai = new FakeOpenAI({ port: options.openaiPort ?? 0, apiKey: openaiKey });
   const balances = options.databaseUrl ? readModelBalances(options.databaseUrl) : undefined;
   const server = new SandboxServer({
     host: options.host,
@@ -54,7 +54,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     balanceOf: balances?.balanceOf,
     videoSeconds: Math.ceil(videoMs / 1000),
   });
-  const url = await server.listen();
+  const close = async () => {
+    await server.close();
+    await Promise.all([telegram.close(), kie.close(), openai.close(), balances?.close()]);
+    await rm(dir, { recursive: true, force: true });
+  };
+  let url: string;
+  try {
+    // Settled, not raced: a fake still binding its port when another fails must be closed too.
+    const started = await Promise.allSettled([telegram.start(), kie.start(), openai.start()]);
+    for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
+    url = await server.listen();
+  } catch (error) {
+    await close();
+    throw error;
+  }
   return {
     url,
     telegram,
@@ -70,10 +84,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       OPENAI_API_KEY: openaiKey,
       OPENAI_BASE_URL: openai.baseURL,
     },
-    async close() {
-      await server.close();
-      await Promise.all([telegram.close(), kie.close(), openai.close(), balances?.close()]);
-      await rm(dir, { recursive: true, force: true });
-    },
+    close,
   };
 }

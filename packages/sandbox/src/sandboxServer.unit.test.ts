@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { fixturePaths } from '@neurocards/fake-providers';
+import { FakeTelegram, fixturePaths } from '@neurocards/fake-providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test/support/system.js';
 import { sniffImageType } from './requests.js';
 import { type Sandbox, startSandbox } from './sandbox.js';
 
@@ -153,6 +154,20 @@ describe('sandbox server', () => {
     expect(sniffImageType(Buffer.from('RIFF\x10\x00\x00\x00WEBPVP8 ', 'latin1'))).toBe('image/webp');
     expect(sniffImageType(Buffer.from('GIF89a'))).toBeUndefined();
     expect(sniffImageType(Buffer.alloc(0))).toBeUndefined();
+  });
+
+  it('fails to start on a busy port and leaves no fake behind', async () => {
+    const busyPort = Number(new URL(sandbox.url).port);
+    const telegramPort = await freePort();
+    await expect(
+      startSandbox({ port: busyPort, telegramPort, kiePort: 0, openaiPort: 0 }),
+    ).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    });
+    // The fake Telegram of the failed start let its port go again.
+    const again = new FakeTelegram({ port: telegramPort });
+    await again.start();
+    await again.close();
   });
 
   it('refuses a request from another site', async () => {

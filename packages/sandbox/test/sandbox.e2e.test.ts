@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fixturePaths } from '@neurocards/fake-providers';
 import { EventStore } from '@neurocards/runtime/event-store';
 import {
@@ -196,6 +197,14 @@ describe('sandbox page', () => {
       { timeoutMs: 15_000, intervalMs: 100 },
     );
     expect(playable.duration).toBeGreaterThan(0);
+    // The player plays the very bytes delivery uploaded: the KIE sample video, through Telegram.
+    const played = await video.evaluate(async (node) => {
+      const source = (node as unknown as { currentSrc: string }).currentSrc;
+      const bytes = new Uint8Array(await (await fetch(source)).arrayBuffer());
+      return Array.from(bytes.subarray(0, 64)).concat(bytes.length);
+    });
+    const sample = readFileSync(fixturePaths.sampleVideo);
+    expect(played).toEqual([...sample.subarray(0, 64), sample.length]);
     const caption = await page.locator('.row[data-kind="video"]').last().textContent();
     expect(caption).toContain('Ceramic mug');
     await balanceShown(1);
