@@ -156,6 +156,42 @@ describe('sandbox server', () => {
     expect(sniffImageType(Buffer.alloc(0))).toBeUndefined();
   });
 
+  it('pays an invoice only when the bot approves the pre-checkout query, and only once', async () => {
+    const invoice = await bot('sendInvoice', {
+      chat_id: sellerId,
+      title: '5 credits',
+      description: '5 credits for videos',
+      payload: `pkg:p5:5:250:u${sellerId}`,
+      currency: 'XTR',
+      prices: [{ label: '5 credits', amount: 250 }],
+    });
+    const pay = () => post('/api/pay', JSON.stringify({ messageId: invoice.message_id }));
+    /** The bot's side of the checkout: the next pre_checkout_query, answered as told. */
+    let offset = 0;
+    const answerNextCheckout = async (answer: { ok: boolean; error_message?: string }) => {
+      for (;;) {
+        const updates = (await bot('getUpdates', { offset, timeout: 1 })) as unknown as Array<{
+          update_id: number;
+          pre_checkout_query?: { id: string };
+        }>;
+        offset = (updates.at(-1)?.update_id ?? offset - 1) + 1;
+        const query = updates.find((update) => update.pre_checkout_query)?.pre_checkout_query;
+        if (query) return bot('answerPreCheckoutQuery', { pre_checkout_query_id: query.id, ...answer });
+      }
+    };
+
+    const [refused] = await Promise.all([
+      pay(),
+      answerNextCheckout({ ok: false, error_message: 'Sold out' }),
+    ]);
+    expect(await refused.json()).toEqual({ ok: false, reason: 'Sold out' });
+    const [paid] = await Promise.all([pay(), answerNextCheckout({ ok: true })]);
+    expect(await paid.json()).toMatchObject({ ok: true, payment: { kind: 'payment', text: '250 ⭐' } });
+    expect((await pay()).status).toBe(409);
+    const notInvoice = await bot('sendMessage', { chat_id: sellerId, text: 'not an invoice' });
+    expect((await post('/api/pay', JSON.stringify({ messageId: notInvoice.message_id }))).status).toBe(400);
+  });
+
   it('fails to start on a busy port and leaves no fake behind', async () => {
     const busyPort = Number(new URL(sandbox.url).port);
     const telegramPort = await freePort();
