@@ -118,16 +118,25 @@ function linkedText(text) {
   return fragment;
 }
 
+/** Keeps the newest bubble in sight when a picture or video above it finishes loading and grows. */
+function scrollWhenLoaded(node, event) {
+  node.addEventListener(event, () => {
+    chat.scrollTop = chat.scrollHeight;
+  });
+}
+
 function media(view) {
   if (!view.mediaUrl) return undefined;
   if (view.kind === 'photo') {
     const img = element('img');
+    scrollWhenLoaded(img, 'load');
     img.src = view.mediaUrl;
     img.alt = '';
     return img;
   }
   if (view.kind === 'video') {
     const video = element('video');
+    scrollWhenLoaded(video, 'loadedmetadata');
     video.src = view.mediaUrl;
     video.controls = true;
     video.playsInline = true;
