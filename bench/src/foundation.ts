@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { newEvent } from '@neurocards/contracts';
 import { EventStore, eventStoreMigrations, migrate } from '@neurocards/runtime/event-store';
 import {
@@ -11,7 +10,7 @@ import {
   testNatsUrl,
   waitFor,
 } from '@neurocards/runtime/testing';
-import { formatRate, printTable, rateOver } from './measure.js';
+import { formatRate, printTable, rateOver, rawInsertRate, rawPublishRate } from './measure.js';
 
 const require = createRequire(import.meta.url);
 const relayMain = require.resolve('@neurocards/runtime/relay-main');
@@ -58,33 +57,9 @@ export async function foundationBenchmark(
   const published = async () => (await bus.jsm.streams.info(bus.names.eventStream)).state.messages;
   try {
     await migrate(db.pool, [eventStoreMigrations]);
-    await db.pool.query('CREATE TABLE bench_raw (id bigserial PRIMARY KEY, payload jsonb NOT NULL)');
-    const payload = JSON.stringify({
-      userId: 1,
-      adminId: 2,
-      amount: 1,
-      reason: 'benchmark grant of one credit',
-    });
-
-    const rawInsert = () =>
-      rateOver(durationMs, writers, async () => {
-        await db.pool.query('INSERT INTO bench_raw (payload) VALUES ($1)', [payload]);
-        return 1;
-      });
+    const rawInsert = () => rawInsertRate(db, durationMs, writers);
     const insertBefore = await rawInsert();
-
-    const rawSubject = `${bus.prefix}.raw`;
-    await bus.jsm.streams.add({
-      name: `${bus.prefix.toUpperCase()}_RAW`,
-      subjects: [rawSubject],
-      retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
-    });
-    const body = 'x'.repeat(256);
-    const rawPublish = await rateOver(durationMs, 256, async () => {
-      await bus.js.publish(rawSubject, body);
-      return 1;
-    });
+    const rawPublish = await rawPublishRate(bus, durationMs);
 
     const store = new EventStore(db.pool);
     const versions = new Array<number>(writers).fill(0);

@@ -4,6 +4,7 @@ import { billingBenchmark } from './billing.js';
 import { deliveryBenchmark } from './delivery.js';
 import { foundationBenchmark } from './foundation.js';
 import { generatorBenchmark } from './generator.js';
+import { pipelineBenchmark } from './pipeline.js';
 import { projectionLagObserver, rebuildBenchmark } from './projector.js';
 
 // `pnpm bench`: every benchmark, each reporting ratios against raw figures measured in the same run.
@@ -30,6 +31,13 @@ const benchmarks = {
   billing: () => billingBenchmark(Number(process.env.BENCH_BILLING_USERS ?? 1000)),
   generator: () => generatorBenchmark(Number(process.env.BENCH_GENERATOR_JOBS ?? 2000), 60, 20),
   delivery: () => deliveryBenchmark(durationMs),
+  pipeline: () =>
+    pipelineBenchmark(
+      durationMs,
+      Number(process.env.BENCH_PIPELINE_JOBS ?? 2000),
+      50,
+      Number(process.env.BENCH_PIPELINE_PACED_SECONDS ?? 20),
+    ),
 };
 type Results = { [K in keyof typeof benchmarks]?: Awaited<ReturnType<(typeof benchmarks)[K]>> };
 
@@ -52,6 +60,8 @@ const verdicts: Array<[string, boolean | undefined]> = [
   ['projection rebuild ≥ 20,000 events/s', projector && projector.rebuild.rebuildPerSecond >= 20_000],
   ['billing kept every invariant', billing && billing.invariantViolations === 0],
   ['delivery < 200 MB with 20 videos of 50 MB at once', delivery && delivery.peakRssMb < 200],
+  ['pipeline ≥ 150 jobs/s end to end', results.pipeline && results.pipeline.jobsPerSecond >= 150],
+  ['pipeline p99 < 500 ms at 50 jobs/s', results.pipeline && results.pipeline.paced.p99Ms < 500],
 ];
 for (const [target, met] of verdicts)
   if (met !== undefined) process.stdout.write(`${met ? 'meets' : 'MISSES'}: ${target}\n`);

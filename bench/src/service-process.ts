@@ -14,11 +14,12 @@ export interface ServiceProcess {
 
 /** Starts one of our services from its build as its own process and waits until /readyz says ready. */
 export async function startServiceProcess(
-  service: 'generator' | 'delivery',
+  service: 'bot-gateway' | 'billing' | 'generator' | 'delivery' | 'projector',
   env: Record<string, string>,
+  options: { port?: number } = {},
 ): Promise<ServiceProcess> {
   const main = require.resolve(`@neurocards/${service}/dist/main.js`);
-  const port = await freePortNear(3900);
+  const port = options.port ?? (await freePortNear(3900));
   // BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the services under test.
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, main], {

@@ -44,12 +44,7 @@ afterAll(async () => {
 
 describe('against telegram-test-api', () => {
   it('answers /start with the menu, and a menu button with its screen', async () => {
-    const client = server.getClient(TOKEN, {
-      userId: 4242,
-      chatId: 4242,
-      firstName: 'Olga',
-      timeout: 10_000,
-    });
+    const client = clientFor(4242, 'Olga');
     await client.sendCommand(client.makeCommand('/start'));
     const welcome = (await client.getUpdates()).result.at(-1)?.message;
     expect(welcome?.text).toContain('Привет, Olga');
@@ -62,12 +57,7 @@ describe('against telegram-test-api', () => {
   });
 
   it('asks for the photo, and answers stray text and unknown commands', async () => {
-    const client = server.getClient(TOKEN, {
-      userId: 4343,
-      chatId: 4343,
-      firstName: 'Petr',
-      timeout: 10_000,
-    });
+    const client = clientFor(4343, 'Petr');
     await client.sendCommand(client.makeCommand('/start'));
     await client.getUpdates();
     await client.sendCallback(client.makeCallbackQuery('menu:create'));
@@ -80,3 +70,8 @@ describe('against telegram-test-api', () => {
     expect((await client.getUpdates()).result.at(-1)?.message.text).toContain('Не знаю такой команды');
   });
 });
+
+/** A private chat of one user with the bot, as the emulator models it. */
+function clientFor(userId: number, firstName: string) {
+  return server.getClient(TOKEN, { userId, chatId: userId, firstName, timeout: 10_000 });
+}

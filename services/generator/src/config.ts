@@ -59,6 +59,8 @@ export const generatorConfigShape = {
     .int()
     .min(1024)
     .default(10 * 1024 * 1024),
+  /** An uploaded photo canvas is reused by later jobs of the same photo for this long (KIE keeps uploads ≥ 24 h). */
+  PHOTO_UPLOAD_REUSE: durationSchema.default(12 * 3_600_000),
 };
 
 export type GeneratorConfig = ReturnType<typeof loadGeneratorConfig>;

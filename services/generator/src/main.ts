@@ -5,6 +5,7 @@ import { CreationRateLimiter } from './adapters/creation-rate.js';
 import { KeyPool } from './adapters/key-pool.js';
 import { KieClient } from './adapters/kie-client.js';
 import { ModelHealth } from './adapters/model-health.js';
+import { PhotoUploads } from './adapters/photo-uploads.js';
 import { PromptCache } from './adapters/prompt-cache.js';
 import { PromptWriter } from './adapters/prompt-writer.js';
 import { loadGeneratorConfig } from './config.js';
@@ -48,6 +49,7 @@ await runService({
         logger: service.logger,
       }),
       promptCache: new PromptCache(service.pool),
+      photoUploads: new PhotoUploads(service.pool, config.PHOTO_UPLOAD_REUSE),
       attemptFailures: new Counter({
         name: 'nc_generator_attempt_failures_total',
         help: 'Failed generation attempts by error class and code',

@@ -55,5 +55,16 @@ export const generatorMigrations: MigrationSet = {
         );
       `,
     },
+    {
+      version: 3,
+      name: 'photo uploads shared by the jobs of one photo',
+      sql: `
+        CREATE TABLE generator.photo_uploads (
+          photo_key text PRIMARY KEY,
+          image_url text NOT NULL,
+          uploaded_at timestamptz NOT NULL DEFAULT now()
+        );
+      `,
+    },
   ],
 };

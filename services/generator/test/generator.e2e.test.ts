@@ -117,11 +117,17 @@ describe('generator', () => {
     expect([size.width, size.height]).toEqual([1080, 1920]);
   });
 
-  it('reuses the prompt for identical inputs', async () => {
+  it('reuses the prompt for identical inputs, and the photo upload for the same photo', async () => {
     const before = openai.requests.length;
+    const uploadsBefore = kie.uploads.length;
     const jobId = await orderVideo(store, seller, photo);
     await finished(jobId);
     expect(openai.requests.length).toBe(before);
+    expect(kie.uploads.length).toBe(uploadsBefore); // drawn and uploaded once, by the first test's job
+
+    const other = telegram.registerFile({ path: fixturePaths.productPhoto, fileUniqueId: 'another-photo' });
+    await finished(await orderVideo(store, seller, other));
+    expect(kie.uploads.length).toBe(uploadsBefore + 1); // a different photo is uploaded
   });
 
   it('falls back to the next model when a model is paused, for this job and the next', async () => {

@@ -121,34 +121,16 @@ export function createBot(options: BotOptions): { bot: Bot<BotContext>; deps: Ga
         .filter(Boolean),
     );
   };
-  bot.command(
-    'admin',
-    adminOnly((ctx) => admin.help(ctx)),
-  );
-  bot.command(
-    'grant',
-    adminOnly((ctx, args) => admin.grant(ctx, args)),
-  );
-  bot.command(
-    'user',
-    adminOnly((ctx, args) => admin.user(ctx, args)),
-  );
-  bot.command(
-    'ban',
-    adminOnly((ctx, args) => admin.ban(ctx, args)),
-  );
-  bot.command(
-    'unban',
-    adminOnly((ctx, args) => admin.unban(ctx, args)),
-  );
-  bot.command(
-    'refund',
-    adminOnly((ctx, args) => admin.refund(ctx, args)),
-  );
-  bot.command(
-    'stats',
-    adminOnly((ctx) => admin.stats(ctx)),
-  );
+  const adminCommands: Record<string, (ctx: BotContext, args: string[]) => unknown> = {
+    admin: (ctx) => admin.help(ctx),
+    grant: (ctx, args) => admin.grant(ctx, args),
+    user: (ctx, args) => admin.user(ctx, args),
+    ban: (ctx, args) => admin.ban(ctx, args),
+    unban: (ctx, args) => admin.unban(ctx, args),
+    refund: (ctx, args) => admin.refund(ctx, args),
+    stats: (ctx) => admin.stats(ctx),
+  };
+  for (const [command, handler] of Object.entries(adminCommands)) bot.command(command, adminOnly(handler));
 
   // --- Buttons ----------------------------------------------------------------------------------------
   bot.on('callback_query:data', async (ctx) => {

@@ -15,6 +15,7 @@ import type { ApiKey, KeyPool } from '../adapters/key-pool.js';
 import type { KieClient } from '../adapters/kie-client.js';
 import type { ModelHealth } from '../adapters/model-health.js';
 import { toVerticalCanvas } from '../adapters/photo-canvas.js';
+import type { PhotoUploads } from '../adapters/photo-uploads.js';
 import { PromptCache } from '../adapters/prompt-cache.js';
 import type { PromptWriter } from '../adapters/prompt-writer.js';
 import { providerFailureFrom } from '../adapters/provider-errors.js';
@@ -49,6 +50,7 @@ export interface StepDependencies {
   health: ModelHealth;
   prompts: PromptWriter;
   promptCache: PromptCache;
+  photoUploads: PhotoUploads;
   /** Counts failed attempts by class and code: what alerts are built on (BILLING means ops must act). */
   attemptFailures?: { inc(labels: { errorClass: string; code: string }): void };
 }
@@ -304,14 +306,16 @@ async function uploadPhoto(
   key: ApiKey,
 ): Promise<string> {
   const { config } = deps.service;
-  const photo = await downloadTelegramPhoto(
-    config.TELEGRAM_API_ROOT,
-    config.TELEGRAM_BOT_TOKEN,
-    request.data.photo.fileId,
-    config.PHOTO_MAX_BYTES,
-  );
-  const canvas = await toVerticalCanvas(photo.bytes);
-  return deps.kie.uploadFile(key.secret, canvas.bytes, `${request.data.jobId}.jpg`, canvas.mimeType);
+  return deps.photoUploads.urlFor(request.data.photo.fileUniqueId, async () => {
+    const photo = await downloadTelegramPhoto(
+      config.TELEGRAM_API_ROOT,
+      config.TELEGRAM_BOT_TOKEN,
+      request.data.photo.fileId,
+      config.PHOTO_MAX_BYTES,
+    );
+    const canvas = await toVerticalCanvas(photo.bytes);
+    return deps.kie.uploadFile(key.secret, canvas.bytes, `${request.data.jobId}.jpg`, canvas.mimeType);
+  });
 }
 
 async function append(deps: StepDependencies, job: JobSummary, events: AnyNewEvent[]): Promise<void> {

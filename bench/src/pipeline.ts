@@ -1,0 +1,273 @@
+import { type AnyNewEvent, newEvent, streamIds } from '@neurocards/contracts';
+import { FakeKie, FakeOpenAI, FakeTelegram, fixturePaths } from '@neurocards/fake-providers';
+import { EventStore, inTransaction } from '@neurocards/runtime/event-store';
+import {
+  createTestBus,
+  createTestDatabase,
+  orderRequests,
+  type TestDatabase,
+  testNatsUrl,
+  waitFor,
+} from '@neurocards/runtime/testing';
+import { formatRate, printTable, rawInsertRate, rawPublishRate } from './measure.js';
+import { freePortNear } from './ports.js';
+import { type ServiceProcess, startServiceProcess } from './service-process.js';
+
+export interface PipelineResult {
+  rawInsertPerSecond: number;
+  rawPublishPerSecond: number;
+  jobs: number;
+  jobsPerSecond: number;
+  paced: { perSecond: number; jobs: number; p50Ms: number; p99Ms: number; maxMs: number };
+}
+
+/**
+ * The whole pipeline, all five services as processes with fake providers answering at once: jobs per
+ * second from GenerationRequested to VideoDelivered over a backlog of `jobs`, and the latency of each job
+ * (p50/p99) when jobs arrive at a steady `pacedPerSecond`, beside the raw PostgreSQL INSERT and JetStream
+ * publish rates of the same run. Each job has its own seller, as Telegram's per-chat pace would otherwise
+ * be what is measured.
+ */
+export async function pipelineBenchmark(
+  durationMs: number,
+  jobs = 2000,
+  pacedPerSecond = 50,
+  pacedSeconds = 20,
+): Promise<PipelineResult> {
+  const db = await createTestDatabase('bench_pipeline', 20);
+  const bus = await createTestBus('benchpipe');
+  const telegram = await FakeTelegram.start({ recordCalls: false });
+  const kie = await FakeKie.start({
+    apiKeys: ['kie-bench-key'],
+    taskDurationMs: 0,
+    rateLimit: false,
+    recordCalls: false,
+  });
+  const openai = await FakeOpenAI.start();
+  const photo = telegram.registerFile({ path: fixturePaths.productPhoto });
+  const store = new EventStore(db.pool);
+  const services: ServiceProcess[] = [];
+  try {
+    const rawInsert = await rawInsertRate(db, durationMs);
+    const rawPublish = await rawPublishRate(bus, durationMs);
+
+    const common = {
+      DATABASE_URL: db.url,
+      NATS_URL: testNatsUrl,
+      BUS_PREFIX: bus.prefix,
+      CONSUMER_CONCURRENCY: '32',
+    };
+    const telegramEnv = { TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_API_ROOT: telegram.url };
+    const generatorPort = await freePortNear(3950);
+    services.push(await startServiceProcess('billing', common));
+    services.push(await startServiceProcess('projector', common));
+    services.push(
+      await startServiceProcess(
+        'generator',
+        {
+          ...common,
+          ...telegramEnv,
+          KIE_API_KEYS: 'kie-bench-key',
+          KIE_BASE_URL: kie.url,
+          KIE_UPLOAD_BASE_URL: kie.url,
+          KIE_RATE_LIMIT: '1000000/10s', // the account limit is measured by the scaling benchmark
+          KIE_POLL_INTERVAL: '200ms',
+          KIE_CALLBACK_URL: `http://127.0.0.1:${generatorPort}`,
+          OPENAI_API_KEY: 'sk-bench',
+          OPENAI_BASE_URL: openai.baseURL,
+          GENERATOR_CONCURRENCY: '64',
+        },
+        { port: generatorPort },
+      ),
+    );
+    // Telegram's flood limits are policy, not capacity: the fake takes everything.
+    services.push(
+      await startServiceProcess('delivery', { ...common, ...telegramEnv, TELEGRAM_GLOBAL_RATE: '1000000' }),
+    );
+    services.push(await startServiceProcess('bot-gateway', { ...common, ...telegramEnv }));
+
+    let nextSeller = 5_000_000;
+    const sellers = async (count: number) => {
+      const ids = Array.from({ length: count }, () => nextSeller++);
+      for (let i = 0; i < ids.length; i += 200)
+        await inTransaction(db.pool, async (client) => {
+          for (const userId of ids.slice(i, i + 200)) {
+            const events: AnyNewEvent[] = [
+              newEvent(
+                'UserRegistered',
+                {
+                  userId,
+                  chatId: userId,
+                  username: null,
+                  firstName: 'Bench',
+                  language: 'en',
+                  referrerId: null,
+                },
+                { correlationId: streamIds.user(userId) },
+              ),
+              newEvent(
+                'CreditsGrantRequested',
+                { userId, adminId: 1, amount: 10, reason: 'bench' },
+                { correlationId: streamIds.user(userId) },
+              ),
+            ];
+            await store.append(streamIds.user(userId), events, { expectedVersion: 'no_stream', client });
+          }
+        });
+      await waitFor('billing to grant every seller', async () => (await grantedTo(db, ids)) === ids.length, {
+        timeoutMs: 300_000,
+        intervalMs: 250,
+      });
+      return ids;
+    };
+    const order = (userId: number) => {
+      const [request] = orderRequests({
+        userId,
+        product: 'Bench thermos',
+        photo: { fileId: photo.file_id, fileUniqueId: photo.file_unique_id },
+      });
+      if (!request) throw new Error('no request');
+      return request;
+    };
+
+    // 1. Throughput: a backlog of `jobs` at once.
+    const backlogSellers = await sellers(jobs);
+    const before = await countOf(db, 'VideoDelivered');
+    for (let i = 0; i < jobs; i += 100)
+      await inTransaction(db.pool, async (client) => {
+        for (const userId of backlogSellers.slice(i, i + 100)) {
+          const request = order(userId);
+          await store.append(streamIds.job(request.data.jobId), [request], {
+            expectedVersion: 'no_stream',
+            client,
+          });
+        }
+      });
+    await waitFor('every job delivered', async () => (await countOf(db, 'VideoDelivered')) >= before + jobs, {
+      timeoutMs: 600_000,
+      intervalMs: 250,
+    });
+    const span = await spanOf(db, backlogSellers);
+
+    // 2. Latency at a steady pace.
+    const pacedJobs = pacedPerSecond * pacedSeconds;
+    const pacedSellers = await sellers(pacedJobs);
+    const started = performance.now();
+    for (const [i, userId] of pacedSellers.entries()) {
+      const due = started + (i * 1000) / pacedPerSecond;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const request = order(userId);
+      await store.append(streamIds.job(request.data.jobId), [request], { expectedVersion: 'no_stream' });
+    }
+    await waitFor(
+      'every paced job delivered',
+      async () => (await deliveredOf(db, pacedSellers)) === pacedJobs,
+      {
+        timeoutMs: 300_000,
+        intervalMs: 250,
+      },
+    );
+    const latencies = await latenciesOf(db, pacedSellers);
+    const stages = await stagesOf(db, pacedSellers);
+    const result: PipelineResult = {
+      rawInsertPerSecond: rawInsert.perSecond,
+      rawPublishPerSecond: rawPublish.perSecond,
+      jobs,
+      jobsPerSecond: jobs / span,
+      paced: {
+        perSecond: pacedPerSecond,
+        jobs: pacedJobs,
+        p50Ms: percentile(latencies, 0.5),
+        p99Ms: percentile(latencies, 0.99),
+        maxMs: latencies.at(-1) ?? 0,
+      },
+    };
+    printTable('Pipeline: all five services, fake providers answering at once', [
+      ['raw INSERT, 16 connections', formatRate(result.rawInsertPerSecond)],
+      ['raw JetStream publish, 256 in flight', formatRate(result.rawPublishPerSecond)],
+      [`jobs end to end, backlog of ${jobs}`, formatRate(result.jobsPerSecond), 'target ≥ 150/s'],
+      [`latency p50 at ${pacedPerSecond} jobs/s`, `${result.paced.p50Ms.toFixed(0)} ms`, `${pacedJobs} jobs`],
+      [`latency p99 at ${pacedPerSecond} jobs/s`, `${result.paced.p99Ms.toFixed(0)} ms`, 'target < 500 ms'],
+      ['latency max', `${result.paced.maxMs.toFixed(0)} ms`],
+      ...stages.map(([type, p50, p99]): [string, string, string] => [
+        `  request → ${type}`,
+        `${p50.toFixed(0)} ms`,
+        `p99 ${p99.toFixed(0)} ms`,
+      ]),
+    ]);
+    return result;
+  } finally {
+    for (const service of services.reverse()) await service.stop();
+    await Promise.all([telegram.close(), kie.close(), openai.close()]);
+    await bus.destroy();
+    await db.drop();
+  }
+}
+
+async function countOf(db: TestDatabase, type: string): Promise<number> {
+  const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM es.events WHERE type = $1', [type]);
+  return rows[0].n;
+}
+
+async function grantedTo(db: TestDatabase, userIds: number[]): Promise<number> {
+  const streams = userIds.map((id) => streamIds.credits(id));
+  const { rows } = await db.pool.query(
+    `SELECT count(DISTINCT stream_id)::int AS n FROM es.events WHERE type = 'CreditsGranted' AND stream_id = ANY($1)`,
+    [streams],
+  );
+  return rows[0].n;
+}
+
+/** Seconds from the first GenerationRequested to the last VideoDelivered of these sellers (database clock). */
+async function spanOf(db: TestDatabase, userIds: number[]): Promise<number> {
+  const { rows } = await db.pool.query(
+    `SELECT extract(epoch FROM max(recorded_at) FILTER (WHERE type = 'VideoDelivered')
+                             - min(recorded_at) FILTER (WHERE type = 'GenerationRequested')) AS seconds
+     FROM es.events WHERE type IN ('GenerationRequested', 'VideoDelivered') AND (data->>'userId')::bigint = ANY($1)`,
+    [userIds],
+  );
+  return Number(rows[0].seconds);
+}
+
+async function deliveredOf(db: TestDatabase, userIds: number[]): Promise<number> {
+  const { rows } = await db.pool.query(
+    `SELECT count(*)::int AS n FROM es.events WHERE type = 'VideoDelivered' AND (data->>'userId')::bigint = ANY($1)`,
+    [userIds],
+  );
+  return rows[0].n;
+}
+
+/** Per job, GenerationRequested → VideoDelivered in ms (database clock), sorted. */
+async function latenciesOf(db: TestDatabase, userIds: number[]): Promise<number[]> {
+  const { rows } = await db.pool.query<{ ms: number }>(
+    `SELECT extract(epoch FROM d.recorded_at - r.recorded_at) * 1000 AS ms
+     FROM es.events r JOIN es.events d ON d.stream_id = r.stream_id AND d.type = 'VideoDelivered'
+     WHERE r.type = 'GenerationRequested' AND (r.data->>'userId')::bigint = ANY($1)
+     ORDER BY 1`,
+    [userIds],
+  );
+  return rows.map((row) => Number(row.ms));
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/** p50 and p99 from GenerationRequested to each later step of the same jobs (database clock), in order. */
+async function stagesOf(db: TestDatabase, userIds: number[]): Promise<Array<[string, number, number]>> {
+  const { rows } = await db.pool.query<{ type: string; p50: number; p99: number }>(
+    `WITH requested AS (
+       SELECT data->>'jobId' AS job_id, recorded_at FROM es.events
+       WHERE type = 'GenerationRequested' AND (data->>'userId')::bigint = ANY($1))
+     SELECT e.type,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.recorded_at - r.recorded_at)) * 1000 AS p50,
+            percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM e.recorded_at - r.recorded_at)) * 1000 AS p99
+     FROM requested r JOIN es.events e ON e.data->>'jobId' = r.job_id
+     WHERE e.type IN ('CreditReserved', 'PromptPrepared', 'GenerationSubmitted', 'VideoReady', 'VideoDelivered', 'CreditCaptured')
+     GROUP BY e.type ORDER BY p50`,
+    [userIds],
+  );
+  return rows.map((row) => [row.type, Number(row.p50), Number(row.p99)]);
+}
