@@ -251,6 +251,11 @@ export class FakeTelegram extends FakeHttpServer {
     return this.state.chats.waitForMessage(chatId, predicate, timeoutMs);
   }
 
+  /** Calls `listener` after every message the bot sends, edits or deletes (any chat); returns the unsubscribe. */
+  onMessage(listener: (message: SentMessage) => void): () => void {
+    return this.state.chats.onMessage(listener);
+  }
+
   /** Recorded API calls, all or of one method (method names as the API spells them). */
   calls(method?: string): readonly RecordedCall[] {
     return this.recorded.calls(method);

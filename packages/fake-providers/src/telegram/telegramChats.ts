@@ -15,6 +15,13 @@ interface ChatState {
  */
 export class TelegramChats {
   private readonly chats = new Map<number, ChatState>();
+  private readonly listeners = new Set<(message: SentMessage) => void>();
+
+  /** Calls `listener` after every message the bot sends, edits or deletes; returns the unsubscribe. */
+  onMessage(listener: (message: SentMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   /** The next message_id in a chat. */
   nextMessageId(chatId: number): number {
@@ -29,11 +36,13 @@ export class TelegramChats {
     chat.messages.push(message);
     chat.byId.set(message.message_id, message);
     chat.waiters?.offer(message);
+    this.notify(message);
   }
 
-  /** Wakes waiters after a recorded message changed (edit). */
+  /** Wakes waiters after a recorded message changed (edit or deletion). */
   changed(message: SentMessage): void {
-    this.chats.get(message.chat_id)?.waiters?.offer(message);
+    if (!message.deleted) this.chats.get(message.chat_id)?.waiters?.offer(message);
+    this.notify(message);
   }
 
   /** A message the bot sent, by chat and id. */
@@ -72,6 +81,10 @@ export class TelegramChats {
   /** Rejects every pending wait (on close). */
   rejectWaiters(reason: string): void {
     for (const chat of this.chats.values()) chat.waiters?.rejectAll(reason);
+  }
+
+  private notify(message: SentMessage): void {
+    for (const listener of this.listeners) listener(message);
   }
 
   private chat(chatId: number): ChatState {

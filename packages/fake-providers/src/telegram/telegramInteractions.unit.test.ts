@@ -61,6 +61,30 @@ describe('FakeTelegram interactions', () => {
     });
   });
 
+  it('tells a listener of every message sent, edited and deleted, until it unsubscribes', async () => {
+    const seen: string[] = [];
+    const invoices: unknown[] = [];
+    fake.onMessage((m) => {
+      if (m.kind === 'invoice') invoices.push(m.invoice);
+    });
+    const unsubscribe = fake.onMessage((m) =>
+      seen.push(`${m.chat_id}:${m.message_id}:${m.text}:${m.editCount}:${m.deleted}`),
+    );
+    const sent = await bot.api.sendMessage(bob.id, 'one');
+    await bot.api.editMessageText(bob.id, sent.message_id, 'two');
+    await bot.api.deleteMessage(bob.id, sent.message_id);
+    unsubscribe();
+    await bot.api.sendMessage(bob.id, 'unheard');
+    // An invoice is heard with its terms already recorded.
+    await bot.api.sendInvoice(bob.id, 'Credits', 'Video credits', 'p1', 'XTR', stars(10));
+    expect(invoices).toEqual([expect.objectContaining({ payload: 'p1', total_amount: 10 })]);
+    expect(seen).toEqual([
+      `${bob.id}:${sent.message_id}:one:0:false`,
+      `${bob.id}:${sent.message_id}:two:1:false`,
+      `${bob.id}:${sent.message_id}:two:1:true`,
+    ]);
+  });
+
   it('rejects invoices that break the Stars rules', async () => {
     const send = (overrides: Record<string, unknown>) =>
       bot.api.raw.sendInvoice({

@@ -104,6 +104,7 @@ export const messageMethods: Record<string, MethodHandler> = {
     const sent = state.chats.find(params.chatId(), params.integer('message_id') ?? 0);
     if (!sent || sent.deleted) throw badRequest(telegramDescriptions.messageToDeleteNotFound);
     sent.deleted = true;
+    state.chats.changed(sent);
     return true;
   },
 

@@ -135,9 +135,8 @@ export const paymentMethods: Record<string, MethodHandler> = {
           total_amount: invoice.total_amount,
         },
       },
+      invoice,
     });
-    const sent = state.chats.find(chatId, message.message_id);
-    if (sent) sent.invoice = invoice;
     return message;
   },
   answerPreCheckoutQuery: (state, { params }) => state.payments.answerPreCheckout(params),

@@ -8,6 +8,7 @@ import type { TelegramPayments } from './telegramPayments.js';
 import type {
   CallbackAnswer,
   MediaSource,
+  SentInvoice,
   SentMessage,
   SentMessageKind,
   TelegramBotUser,
@@ -107,6 +108,7 @@ export function recordSent(
     params: TelegramParams;
     content: Record<string, unknown>;
     media?: MediaSource;
+    invoice?: SentInvoice;
   },
 ): TgMessage {
   ensureNotBlocked(state, spec.chatId);
@@ -136,6 +138,7 @@ export function recordSent(
   if (parseMode) sent.parse_mode = parseMode;
   if (replyMarkup !== undefined) sent.reply_markup = replyMarkup;
   if (spec.media) sent.media = spec.media;
+  if (spec.invoice) sent.invoice = spec.invoice;
   state.chats.add(sent);
   return message;
 }

@@ -1,11 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { EventStore, eventStoreMigrations, migrate } from '@neurocards/runtime/event-store';
 import { createLogger, OpsServer } from '@neurocards/runtime/shell';
 import { createTestDatabase, type TestDatabase } from '@neurocards/runtime/testing';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { Registry } from 'prom-client';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshotStats } from '../../../../test/support/browser.js';
 import { catchUp, firstWeeks, laterWeeks, ScenarioWriter } from '../../test/scenario.js';
 import { readModelMigrations } from '../migrations.js';
 import type { dashboardData } from './data.js';
@@ -52,10 +51,7 @@ beforeAll(async () => {
     }),
   });
   base = `http://127.0.0.1:${await server.listen()}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -119,19 +115,9 @@ describe('dashboard', () => {
     for (const pixels of painted) expect(pixels).toBeGreaterThan(500);
     expect(await page.textContent('#summary')).toContain('6 jobs requested, 3 delivered');
 
-    const png = await page.screenshot({ fullPage: true });
-    mkdirSync('test-results', { recursive: true });
-    writeFileSync('test-results/dashboard.png', png); // to look at when this test fails
-    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
-    const colours = new Set<number>();
-    let nonWhite = 0;
-    for (let i = 0; i < data.length; i += info.channels) {
-      const [r, g, b] = [data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0];
-      colours.add((r << 16) | (g << 8) | b);
-      if (r < 240 || g < 240 || b < 240) nonWhite++;
-    }
-    expect(colours.size).toBeGreaterThan(100);
-    expect(nonWhite / (info.width * info.height)).toBeGreaterThan(0.05);
+    const shot = await screenshotStats(await page.screenshot({ fullPage: true }), 'dashboard');
+    expect(shot.colours).toBeGreaterThan(100);
+    expect(shot.inkShare).toBeGreaterThan(0.05);
     expect(errors).toEqual([]);
     expect(foreign).toEqual([]);
     await page.close();
