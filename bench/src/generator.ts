@@ -6,6 +6,7 @@ import {
   createTestBus,
   createTestDatabase,
   orderRequests,
+  type TestDatabase,
   testNatsUrl,
   waitFor,
 } from '@neurocards/runtime/testing';
@@ -50,37 +51,8 @@ export async function generatorBenchmark(
     GENERATOR_CONCURRENCY: '64',
   });
   const { metric } = generator;
-  const store = new EventStore(db.pool);
   try {
-    // Jobs enter as the consumer would put them: requested and prompted on the stream, scheduled in the
-    // table, the photo already on KIE (photo handling is not what this measures).
-    const imageUrl = `${kie.url}/files/bench-photo.jpg`;
-    for (let i = 0; i < jobs; i += 100) {
-      await inTransaction(db.pool, async (client) => {
-        for (let j = i; j < Math.min(jobs, i + 100); j++) {
-          const [request] = orderRequests({ userId: 9_000_000 + j, product: 'Bench product' });
-          if (!request) throw new Error('no request');
-          const ref = { jobId: request.data.jobId, userId: request.data.userId };
-          const { jobId } = ref;
-          await store.append(
-            streamIds.job(jobId),
-            [
-              request,
-              newEvent(
-                'PromptPrepared',
-                { ...ref, prompt: 'A product, slowly orbiting.', source: 'fallback' },
-                { correlationId: jobId },
-              ),
-            ],
-            { expectedVersion: 'no_stream', client },
-          );
-          await client.query(
-            'INSERT INTO generator.jobs (job_id, user_id, callback_token, image_url) VALUES ($1, $2, $3, $4)',
-            [jobId, ref.userId, randomBytes(16).toString('hex'), imageUrl],
-          );
-        }
-      });
-    }
+    await scheduleJobs(db, jobs, `${kie.url}/files/bench-photo.jpg`);
     const submitted = async () =>
       (await db.pool.query(`SELECT count(*)::int AS n FROM es.events WHERE type = 'GenerationSubmitted'`))
         .rows[0].n as number;
@@ -129,5 +101,32 @@ export async function generatorBenchmark(
     await Promise.all([telegram.close(), kie.close()]);
     await bus.destroy();
     await db.drop();
+  }
+}
+
+/**
+ * Puts `count` jobs on the generator's schedule as its consumer would: requested and prompted on the
+ * stream, due in generator.jobs, the photo already on KIE (photo handling is not what these measure).
+ */
+export async function scheduleJobs(db: TestDatabase, count: number, imageUrl: string): Promise<void> {
+  const store = new EventStore(db.pool);
+  for (let i = 0; i < count; i += 100) {
+    await inTransaction(db.pool, async (client) => {
+      for (let j = i; j < Math.min(count, i + 100); j++) {
+        const [request] = orderRequests({ userId: 9_000_000 + j, product: 'Bench product' });
+        if (!request) throw new Error('no request');
+        const { jobId, userId } = request.data;
+        const prompt = newEvent(
+          'PromptPrepared',
+          { jobId, userId, prompt: 'A product, slowly orbiting.', source: 'fallback' },
+          { correlationId: jobId },
+        );
+        await store.append(streamIds.job(jobId), [request, prompt], { expectedVersion: 'no_stream', client });
+        await client.query(
+          'INSERT INTO generator.jobs (job_id, user_id, callback_token, image_url) VALUES ($1, $2, $3, $4)',
+          [jobId, userId, randomBytes(16).toString('hex'), imageUrl],
+        );
+      }
+    });
   }
 }

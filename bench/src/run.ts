@@ -4,6 +4,7 @@ import { billingBenchmark } from './billing.js';
 import { deliveryBenchmark } from './delivery.js';
 import { foundationBenchmark } from './foundation.js';
 import { generatorBenchmark } from './generator.js';
+import { generatorScalingBenchmark } from './generator-scaling.js';
 import { pipelineBenchmark } from './pipeline.js';
 import { projectionLagObserver, rebuildBenchmark } from './projector.js';
 
@@ -30,6 +31,7 @@ const benchmarks = {
   },
   billing: () => billingBenchmark(Number(process.env.BENCH_BILLING_USERS ?? 1000)),
   generator: () => generatorBenchmark(Number(process.env.BENCH_GENERATOR_JOBS ?? 2000), 60, 20),
+  scaling: () => generatorScalingBenchmark(Number(process.env.BENCH_SCALING_JOBS ?? 200)),
   delivery: () => deliveryBenchmark(durationMs),
   pipeline: () =>
     pipelineBenchmark(
@@ -60,6 +62,7 @@ const verdicts: Array<[string, boolean | undefined]> = [
   ['projection rebuild ≥ 20,000 events/s', projector && projector.rebuild.rebuildPerSecond >= 20_000],
   ['billing kept every invariant', billing && billing.invariantViolations === 0],
   ['delivery < 200 MB with 20 videos of 50 MB at once', delivery && delivery.peakRssMb < 200],
+  ['generator replicas stay inside the account limit', results.scaling?.every((run) => run.refused === 0)],
   ['pipeline ≥ 150 jobs/s end to end', results.pipeline && results.pipeline.jobsPerSecond >= 150],
   ['pipeline p99 < 500 ms at 50 jobs/s', results.pipeline && results.pipeline.paced.p99Ms < 500],
 ];
