@@ -18,6 +18,8 @@ export class Chat {
   constructor(
     readonly telegram: FakeTelegram,
     readonly user: TelegramTestUser,
+    /** How long a reply may take (a load test gives more). */
+    readonly replyTimeoutMs = 10_000,
   ) {}
 
   /** Every message the bot has sent to this chat. */
@@ -28,7 +30,7 @@ export class Chat {
   /** Waits for the first message after the last one read that matches; it becomes the last one read. */
   async reply(
     match: (message: SentMessage) => boolean = () => true,
-    timeoutMs = 10_000,
+    timeoutMs = this.replyTimeoutMs,
   ): Promise<SentMessage> {
     const from = this.seen;
     const found = await waitFor(

@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../testing/databases.js';
 import { ExpectedVersionConflictError, PartialDuplicateAppendError } from './errors.js';
 import { EventStore, START_OF_ALL, type TailPosition } from './event-store.js';
 import { migrate } from './migrations.js';
-import { createPool } from './postgres.js';
+import { createPool, inTransaction } from './postgres.js';
 import { eventStoreMigrations } from './schema.js';
 
 let db: TestDatabase;
@@ -311,5 +311,22 @@ describe('tailing all events', () => {
     }
     expect(seen).toEqual([committed.eventId]); // the stuck transaction was rolled back, the reader moved on
     await stuck.end().catch(() => {});
+  });
+
+  it('inTransaction survives the server ending its session, and the pool goes on with a fresh connection', async () => {
+    const pool = createPool({ connectionString: db.url, max: 1, idleInTransactionTimeoutMs: 300 });
+    try {
+      // Idle inside the transaction past the timeout: the server ends the session, pg emits 'error' on the
+      // client (which would crash the process unheard), and the next query fails.
+      const outcome = inTransaction(pool, async (client) => {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        return client.query('SELECT 1');
+      });
+      await expect(outcome).rejects.toThrow();
+      const { rows } = await pool.query('SELECT 42 AS answer');
+      expect(rows).toEqual([{ answer: 42 }]);
+    } finally {
+      await pool.end();
+    }
   });
 });

@@ -42,6 +42,14 @@ export async function inTransaction<T>(
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
+  // The server may end a session between two queries (idle-in-transaction timeout, a restart): pg then
+  // emits 'error' on the client, which would crash the process without a listener. The next query fails
+  // anyway; the broken connection is thrown away on release instead of going back to the pool.
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -51,7 +59,8 @@ export async function inTransaction<T>(
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
 }
 

@@ -1,6 +1,6 @@
 import { availableCredits, creditsModel, streamIds } from '@neurocards/contracts';
 import type { EventStore } from '@neurocards/runtime/event-store';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 export interface LedgerEntry {
   occurredAt: Date;
@@ -52,9 +52,12 @@ export class ReadModels {
     private readonly store: EventStore,
   ) {}
 
-  /** The credits a seller can spend now, from the credit stream (never behind). */
-  async available(userId: number): Promise<number> {
-    const events = await this.store.readStream(streamIds.credits(userId));
+  /**
+   * The credits a seller can spend now, from the credit stream (never behind). Inside a conversation's
+   * turn, pass its client: a turn that waited for a second pooled connection could starve the pool.
+   */
+  async available(userId: number, db?: PoolClient): Promise<number> {
+    const events = await this.store.readStream(streamIds.credits(userId), { client: db });
     return availableCredits(events.reduce(creditsModel.evolve, creditsModel.initial()));
   }
 
@@ -85,8 +88,8 @@ export class ReadModels {
   }
 
   /** Jobs of this seller not finished yet. */
-  async activeJobs(userId: number): Promise<number> {
-    const { rows } = await this.pool.query<{ n: number }>(
+  async activeJobs(userId: number, db: Pool | PoolClient = this.pool): Promise<number> {
+    const { rows } = await db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM rm.jobs WHERE user_id = $1 AND status = ANY($2)',
       [userId, ACTIVE],
     );

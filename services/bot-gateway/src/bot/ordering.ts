@@ -102,14 +102,14 @@ export class Ordering {
   }
 
   count(ctx: BotContext, draftId: string, count: number) {
-    return this.turn(ctx, async (state) => {
+    return this.turn(ctx, async (state, client) => {
       // The count can also be changed from the confirmation when the balance is short.
       if (!this.current(state, draftId, 'count') && !this.current(state, draftId, 'confirm'))
         return { stale: true };
       const next = acceptCount(state, count);
       const draft = completeDraft(next?.draft);
       if (!next || !draft) return { stale: true };
-      return { state: next, reply: await this.confirmation(ctx, draft) };
+      return { state: next, reply: await this.confirmation(ctx, draft, client) };
     });
   }
 
@@ -121,11 +121,12 @@ export class Ordering {
       const draft = this.current(state, draftId, 'confirm') ? completeDraft(state.draft) : undefined;
       if (!draft) return { stale: true };
       const userId = this.userId(ctx);
-      const active = await readModels.activeJobs(userId);
+      const active = await readModels.activeJobs(userId, client);
       if (active + draft.count > config.MAX_ACTIVE_JOBS)
         return { reply: ctx.t('too-many-jobs', { count: active, max: config.MAX_ACTIVE_JOBS }) };
       const cost = draft.count * config.CREDITS_PER_VIDEO;
-      if ((await readModels.available(userId)) < cost) return { reply: await this.confirmation(ctx, draft) };
+      if ((await readModels.available(userId, client)) < cost)
+        return { reply: await this.confirmation(ctx, draft, client) };
       await this.placeOrder(ctx, draft, client);
       return { state: ordered(state), reply: ctx.t('order-started', { count: draft.count }) };
     });
@@ -143,8 +144,8 @@ export class Ordering {
 
   /** "Another one with this product" (and "Try again" after a failure): the style choice, same photo and text. */
   another(ctx: BotContext, jobId: string) {
-    return this.turn(ctx, async (state) => {
-      const job = summarizeJob(await this.deps.store.readStream(streamIds.job(jobId)));
+    return this.turn(ctx, async (state, client) => {
+      const job = summarizeJob(await this.deps.store.readStream(streamIds.job(jobId), { client }));
       if (!job.request || job.request.data.userId !== this.userId(ctx)) return { stale: true };
       const { photo, product } = job.request.data;
       const next = again(state, photo, product);
@@ -208,13 +209,17 @@ export class Ordering {
     logger.info({ orderId, userId, jobs: jobIds.length }, 'order placed');
   }
 
-  private async confirmation(ctx: BotContext, draft: NonNullable<ReturnType<typeof completeDraft>>) {
+  private async confirmation(
+    ctx: BotContext,
+    draft: NonNullable<ReturnType<typeof completeDraft>>,
+    client: PoolClient,
+  ) {
     const { config, readModels } = this.deps;
     const template = styleTemplates.find((t) => t.id === draft.templateId);
     return confirmOrder(ctx.t, draft, {
       styleName: template?.name[this.language(ctx)] ?? draft.templateId,
       cost: draft.count * config.CREDITS_PER_VIDEO,
-      balance: await readModels.available(this.userId(ctx)),
+      balance: await readModels.available(this.userId(ctx), client),
     });
   }
 

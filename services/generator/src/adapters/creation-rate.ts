@@ -1,3 +1,4 @@
+import { inTransaction } from '@neurocards/runtime/event-store';
 import type { Pool } from 'pg';
 
 // One lock for the account's creation log: the count and the insert must not interleave between replicas.
@@ -18,9 +19,7 @@ export class CreationRateLimiter {
   ) {}
 
   async acquire(): Promise<CreationSlot> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [CREATION_LOCK]);
       // A little longer than KIE's own window: our clock and theirs, and the request's flight, differ.
       const window = `${this.limit.windowMs + WINDOW_MARGIN_MS} milliseconds`;
@@ -36,20 +35,13 @@ export class CreationRateLimiter {
       );
       const used = rows[0]?.n ?? 0;
       if (used >= this.limit.count) {
-        await client.query('COMMIT');
         return {
           granted: false,
           retryInMs: Math.max(50, Math.ceil(rows[0]?.oldest_ms ?? this.limit.windowMs)),
-        };
+        } as const;
       }
       await client.query('INSERT INTO generator.task_creations DEFAULT VALUES');
-      await client.query('COMMIT');
-      return { granted: true };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+      return { granted: true } as const;
+    });
   }
 }
