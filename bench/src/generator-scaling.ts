@@ -1,6 +1,6 @@
 import { FakeKie, FakeTelegram } from '@neurocards/fake-providers';
-import { createTestBus, createTestDatabase, testNatsUrl, waitFor } from '@neurocards/runtime/testing';
-import { scheduleJobs } from './generator.js';
+import { createTestBus, createTestDatabase, waitFor } from '@neurocards/runtime/testing';
+import { generatorEnv, scheduleJobs } from './generator.js';
 import { printTable } from './measure.js';
 import { type ServiceProcess, startServiceProcess } from './service-process.js';
 
@@ -34,14 +34,7 @@ export async function generatorScalingBenchmark(
     const processes: ServiceProcess[] = [];
     try {
       const env = {
-        DATABASE_URL: db.url,
-        NATS_URL: testNatsUrl,
-        BUS_PREFIX: bus.prefix,
-        TELEGRAM_BOT_TOKEN: telegram.token,
-        TELEGRAM_API_ROOT: telegram.url,
-        KIE_API_KEYS: 'kie-bench-key',
-        KIE_BASE_URL: kie.url,
-        KIE_UPLOAD_BASE_URL: kie.url,
+        ...generatorEnv(db.url, bus.prefix, telegram, kie),
         KIE_RATE_LIMIT: `${limit.maxCreates}/${limit.windowMs}ms`,
         KIE_POLL_INTERVAL: '500ms',
       };

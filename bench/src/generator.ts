@@ -39,14 +39,7 @@ export async function generatorBenchmark(
     recordCalls: false,
   });
   const generator = await startServiceProcess('generator', {
-    DATABASE_URL: db.url,
-    NATS_URL: testNatsUrl,
-    BUS_PREFIX: bus.prefix,
-    TELEGRAM_BOT_TOKEN: telegram.token,
-    TELEGRAM_API_ROOT: telegram.url,
-    KIE_API_KEYS: 'kie-bench-key',
-    KIE_BASE_URL: kie.url,
-    KIE_UPLOAD_BASE_URL: kie.url,
+    ...generatorEnv(db.url, bus.prefix, telegram, kie),
     KIE_RATE_LIMIT: '100000/10s', // the account limit is not what this measures
     GENERATOR_CONCURRENCY: '64',
   });
@@ -129,4 +122,18 @@ export async function scheduleJobs(db: TestDatabase, count: number, imageUrl: st
       }
     });
   }
+}
+
+/** A generator's connections: the test database and bus, and the fake Telegram and KIE.AI (one key). */
+export function generatorEnv(databaseUrl: string, busPrefix: string, telegram: FakeTelegram, kie: FakeKie) {
+  return {
+    DATABASE_URL: databaseUrl,
+    NATS_URL: testNatsUrl,
+    BUS_PREFIX: busPrefix,
+    TELEGRAM_BOT_TOKEN: telegram.token,
+    TELEGRAM_API_ROOT: telegram.url,
+    KIE_API_KEYS: 'kie-bench-key',
+    KIE_BASE_URL: kie.url,
+    KIE_UPLOAD_BASE_URL: kie.url,
+  };
 }

@@ -9,6 +9,7 @@ import {
   testNatsUrl,
   waitFor,
 } from '@neurocards/runtime/testing';
+import { generatorEnv } from './generator.js';
 import { formatRate, printTable, rawInsertRate, rawPublishRate } from './measure.js';
 import { freePortNear } from './ports.js';
 import { type ServiceProcess, startServiceProcess } from './service-process.js';
@@ -66,10 +67,7 @@ export async function pipelineBenchmark(
         'generator',
         {
           ...common,
-          ...telegramEnv,
-          KIE_API_KEYS: 'kie-bench-key',
-          KIE_BASE_URL: kie.url,
-          KIE_UPLOAD_BASE_URL: kie.url,
+          ...generatorEnv(db.url, bus.prefix, telegram, kie),
           KIE_RATE_LIMIT: '1000000/10s', // the account limit is measured by the scaling benchmark
           KIE_POLL_INTERVAL: '200ms',
           KIE_CALLBACK_URL: `http://127.0.0.1:${generatorPort}`,

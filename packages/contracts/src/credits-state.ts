@@ -115,6 +115,11 @@ export function evolveCredits(state: CreditsState, event: DomainEvent): CreditsS
 
 export const creditsModel = { initial: initialCredits, evolve: evolveCredits };
 
+/** The credits of a whole `credits-<userId>` stream, folded. */
+export function foldCredits(events: readonly DomainEvent[]): CreditsState {
+  return events.reduce(evolveCredits, initialCredits());
+}
+
 function settle(state: CreditsState, jobId: string): CreditsState {
   const reservations = new Map(state.reservations);
   reservations.delete(jobId);

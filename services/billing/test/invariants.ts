@@ -1,5 +1,5 @@
 import type { DomainEvent } from '@neurocards/contracts';
-import { availableCredits, evolveCredits, initialCredits } from '@neurocards/contracts';
+import { availableCredits, foldCredits } from '@neurocards/contracts';
 import { expect } from 'vitest';
 
 /**
@@ -75,7 +75,7 @@ export function checkCreditInvariants(
 
   let active = 0;
   for (const amount of reserved.values()) active += amount;
-  const state = events.reduce(evolveCredits, initialCredits());
+  const state = foldCredits(events);
   expect(availableCredits(state)).toBe(credited - captured - active);
   expect(freeGrants).toBeLessThanOrEqual(1);
   for (const kinds of orderDecisions.values()) expect(kinds.size, 'an order half reserved').toBe(1);

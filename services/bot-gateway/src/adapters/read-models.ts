@@ -1,4 +1,4 @@
-import { availableCredits, creditsModel, streamIds } from '@neurocards/contracts';
+import { availableCredits, foldCredits, streamIds } from '@neurocards/contracts';
 import type { EventStore } from '@neurocards/runtime/event-store';
 import type { Pool, PoolClient } from 'pg';
 
@@ -58,7 +58,7 @@ export class ReadModels {
    */
   async available(userId: number, db?: PoolClient): Promise<number> {
     const events = await this.store.readStream(streamIds.credits(userId), { client: db });
-    return availableCredits(events.reduce(creditsModel.evolve, creditsModel.initial()));
+    return availableCredits(foldCredits(events));
   }
 
   async balance(userId: number): Promise<{ balance: number; reserved: number }> {

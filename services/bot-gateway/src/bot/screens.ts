@@ -160,10 +160,6 @@ export function helpScreen(t: Translate, costPerVideo: number): Screen {
   return { text: t('help', { count: costPerVideo }), keyboard: backToMenu(t) };
 }
 
-export function textWithMenu(t: Translate, text: string): Screen {
-  return { text, keyboard: backToMenu(t) };
-}
-
 function cancelOnly(t: Translate, draft: Draft): InlineKeyboard {
   return new InlineKeyboard().text(t('button-cancel'), callbacks.cancel(draft.id));
 }

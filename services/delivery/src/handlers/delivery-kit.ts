@@ -1,4 +1,4 @@
-import { availableCredits, creditsModel, streamIds } from '@neurocards/contracts';
+import { availableCredits, foldCredits, streamIds } from '@neurocards/contracts';
 import type { ServiceContext } from '@neurocards/runtime/shell';
 import { Counter } from 'prom-client';
 import { SendPacer } from '../adapters/send-pacer.js';
@@ -52,7 +52,7 @@ export function deliveryKit(service: ServiceContext<DeliveryConfig>): DeliveryKi
     videos: new VideoSender({ telegram, config, logger }),
     async balanceOf(userId) {
       const events = await store.readStream(streamIds.credits(userId));
-      return availableCredits(events.reduce(creditsModel.evolve, creditsModel.initial()));
+      return availableCredits(foldCredits(events));
     },
   };
   kits.set(service, kit);

@@ -1,5 +1,5 @@
 import {
-  creditsModel,
+  foldCredits,
   generationFinished,
   type Language,
   streamIds,
@@ -58,10 +58,7 @@ export class SlowOrderWatch extends LoopWorker {
       );
       const order = rows[0];
       if (!order) return 'none';
-      const credits = (await store.readStream(streamIds.credits(Number(order.user_id)))).reduce(
-        creditsModel.evolve,
-        creditsModel.initial(),
-      );
+      const credits = foldCredits(await store.readStream(streamIds.credits(Number(order.user_id))));
       let unfinished = false;
       for (const jobId of order.job_ids) {
         if (credits.settledJobs.has(jobId)) continue;
