@@ -9,6 +9,7 @@ import {
   testNatsUrl,
   waitFor,
 } from '@neurocards/runtime/testing';
+import { cpuBetween, cpuGroups, cpuSnapshot } from './cpu.js';
 import { generatorEnv } from './generator.js';
 import { formatRate, printTable, rawInsertRate, rawPublishRate } from './measure.js';
 import { freePortNear } from './ports.js';
@@ -20,6 +21,8 @@ export interface PipelineResult {
   jobs: number;
   jobsPerSecond: number;
   paced: { perSecond: number; jobs: number; p50Ms: number; p99Ms: number; maxMs: number };
+  /** CPU milliseconds per job in the backlog, by process (PostgreSQL: the backends of this database). */
+  cpuMsPerJob: Record<string, number>;
 }
 
 /**
@@ -128,8 +131,18 @@ export async function pipelineBenchmark(
       return request;
     };
 
-    // 1. Throughput: a backlog of `jobs` at once.
+    // 1. Throughput: a backlog of `jobs` at once, and the CPU it cost each process.
     const backlogSellers = await sellers(jobs);
+    const cpu = [
+      ...services.map((service) => cpuGroups.pid(service.service, service.pid)),
+      cpuGroups.postgresDatabase('postgres', db.name),
+      // The NATS server on the bus's port: shared with anything else using it at the time.
+      cpuGroups.command(
+        'nats-server',
+        new RegExp(`nats-server .*-p ${new URL(testNatsUrl).port || 4222}\\b`),
+      ),
+    ];
+    const cpuBefore = cpuSnapshot(cpu);
     const before = await countOf(db, 'VideoDelivered');
     for (let i = 0; i < jobs; i += 100)
       await inTransaction(db.pool, async (client) => {
@@ -146,6 +159,10 @@ export async function pipelineBenchmark(
       intervalMs: 250,
     });
     const span = await spanOf(db, backlogSellers);
+    const cpuPerJob = [...cpuBetween(cpuBefore, cpuSnapshot(cpu))].map(
+      ([name, seconds]): [string, number] => [name, (seconds * 1000) / jobs],
+    );
+    const cpuTotal = cpuPerJob.reduce((sum, [, ms]) => sum + ms, 0);
 
     // 2. Latency at a steady pace.
     const pacedJobs = pacedPerSecond * pacedSeconds;
@@ -169,6 +186,7 @@ export async function pipelineBenchmark(
     const latencies = await latenciesOf(db, pacedSellers);
     const stages = await stagesOf(db, pacedSellers);
     const result: PipelineResult = {
+      cpuMsPerJob: Object.fromEntries(cpuPerJob),
       rawInsertPerSecond: rawInsert.perSecond,
       rawPublishPerSecond: rawPublish.perSecond,
       jobs,
@@ -193,6 +211,12 @@ export async function pipelineBenchmark(
         `${p50.toFixed(0)} ms`,
         `p99 ${p99.toFixed(0)} ms`,
       ]),
+      [
+        'CPU per job, backlog',
+        `${cpuTotal.toFixed(1)} ms`,
+        `${formatRate(2000 / cpuTotal)} on 2 cores if nothing else ran`,
+      ],
+      ...cpuPerJob.map(([name, ms]): [string, string] => [`  ${name}`, `${ms.toFixed(2)} ms`]),
     ]);
     return result;
   } finally {

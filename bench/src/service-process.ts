@@ -5,6 +5,8 @@ import { freePortNear } from './ports.js';
 const require = createRequire(import.meta.url);
 
 export interface ServiceProcess {
+  service: string;
+  pid: number | undefined;
   port: number;
   /** A gauge or counter from the service's /metrics (the first series of that name). */
   metric(name: string): Promise<number>;
@@ -36,6 +38,8 @@ export async function startServiceProcess(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
+    service,
+    pid: child.pid,
     port,
     async metric(name) {
       const text = await (await fetch(`${base}/metrics`)).text();
