@@ -27,6 +27,15 @@ export const deliveryConfigShape = {
   VIDEO_DOWNLOAD_TIMEOUT: durationSchema.default(120_000),
   /** Where videos are streamed to on their way from the provider to Telegram; each job's file is removed. */
   DELIVERY_TMP_DIR: z.string().min(1).default(tmpdir()),
+  /**
+   * Bytes of videos a replica holds in memory at once on their way to Telegram. A video of at most a quarter
+   * of it skips the temporary file while there is room; 0 sends every video through a file.
+   */
+  DELIVERY_MEMORY_BUDGET: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(64 * 1024 * 1024),
   /** One Bot API call, an upload of up to 50 MB included. */
   TELEGRAM_TIMEOUT: durationSchema.default(120_000),
   /** Waits before the retries of a Telegram 5xx or network failure, and of a failed download. */

@@ -3,7 +3,12 @@ import type { DeliveryErrorClass } from '@neurocards/contracts';
 import type { Logger } from '@neurocards/runtime/shell';
 import { InputFile } from 'grammy';
 import { type TelegramSender, telegramFailureOf } from '../adapters/telegram-sender.js';
-import { type DownloadedVideo, downloadVideo, VideoDownloadError } from '../adapters/video-download.js';
+import {
+  type DownloadedVideo,
+  downloadVideo,
+  MemoryBudget,
+  VideoDownloadError,
+} from '../adapters/video-download.js';
 import type { DeliveryConfig } from '../config.js';
 import type { OutgoingText } from '../domain/messages.js';
 import { judgeSendFailure } from '../domain/send-failures.js';
@@ -30,8 +35,8 @@ export interface VideoTexts {
 }
 
 /**
- * Gets one finished video to a chat: streamed from the provider to a temporary file (never held in
- * memory), then sent as a video, else as a document, else as a link, as DESIGN §6 says. Retries of
+ * Gets one finished video to a chat: fetched from the provider into memory when it is small and the
+ * replica's memory budget allows, else streamed to a temporary file (never a large video in memory), then sent as a video, else as a document, else as a link, as DESIGN §6 says. Retries of
  * 429, 5xx and network failures happen inside the Bot API client; a download that fails for the network
  * or a 5xx is retried here. The temporary file is gone on every path out.
  */
@@ -41,11 +46,19 @@ export class VideoSender {
       telegram: TelegramSender;
       config: Pick<
         DeliveryConfig,
-        'VIDEO_MAX_BYTES' | 'VIDEO_DOWNLOAD_TIMEOUT' | 'DELIVERY_TMP_DIR' | 'DELIVERY_RETRY_DELAYS'
+        | 'VIDEO_MAX_BYTES'
+        | 'VIDEO_DOWNLOAD_TIMEOUT'
+        | 'DELIVERY_TMP_DIR'
+        | 'DELIVERY_MEMORY_BUDGET'
+        | 'DELIVERY_RETRY_DELAYS'
       >;
       logger: Logger;
     },
-  ) {}
+  ) {
+    this.memory = new MemoryBudget(deps.config.DELIVERY_MEMORY_BUDGET);
+  }
+
+  private readonly memory: MemoryBudget;
 
   /**
    * Resolves with what happened; throws only what the failure policy does not understand (a 401, a bug),
@@ -105,8 +118,8 @@ export class VideoSender {
       });
       return message.message_id;
     }
-    // A path, not a stream: a retried upload reads the file again from the start.
-    const file = new InputFile(video.path, 'video.mp4');
+    // Bytes or a path, never a stream: a retried upload reads the video again from the start.
+    const file = new InputFile(video.source, 'video.mp4');
     const message =
       form === 'video'
         ? await api.sendVideo(chatId, file, { supports_streaming: true, caption, reply_markup })
@@ -120,6 +133,7 @@ export class VideoSender {
       maxBytes: config.VIDEO_MAX_BYTES,
       timeoutMs: config.VIDEO_DOWNLOAD_TIMEOUT,
       tmpDir: config.DELIVERY_TMP_DIR,
+      memory: this.memory,
     };
     for (let retry = 0; ; retry++) {
       try {
