@@ -115,16 +115,18 @@ function sameSecret(given: string | undefined, secret: string | undefined): bool
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The body, or undefined past `limit` bytes. */
+/**
+ * The body, or undefined past `limit` bytes. The rest of a body too large is read and dropped, so the caller
+ * (who has the secret) gets the answer instead of a reset connection.
+ */
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
+    if (size <= limit) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > limit ? undefined : Buffer.concat(chunks);
 }
 
 /** A JSON object with a non-negative integer update_id, or undefined. */
