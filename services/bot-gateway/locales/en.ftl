@@ -130,6 +130,9 @@ precheckout-unknown-package = This pack is no longer sold. Please open /buy agai
 precheckout-price-changed = The price has changed. Please open /buy again.
 precheckout-banned = Payments are not available.
 payment-received = ⭐ Payment received! { credits-count } will be on your balance in a moment.
+payment-received-unmatched =
+    ⭐ Payment received, but we could not tell which pack it was for. We will add the credits by hand;
+    if they are not on your balance within a day, write /paysupport and quote the payment { $chargeId }.
 paysupport =
     Payment questions: write to us in this chat, starting with /paysupport, and describe the problem; we answer within a day.
     Unused credits can be refunded within 14 days: the Stars go back to your account.

@@ -14,7 +14,9 @@ import type {
   KieCall,
   KieCallbackDelivery,
   KieCreateFault,
+  KieMalformedReply,
   KieRandomFailures,
+  KieReplyCall,
   KieTask,
   KieTaskFailure,
   KieTaskState,
@@ -109,6 +111,7 @@ export class FakeKie extends FakeHttpServer {
       rateLimiter: new KieRateLimiter(options.rateLimit ?? { maxCreates: 20, windowMs: 10_000 }),
       createFaults: new FaultScript(),
       taskFailures: new FaultScript(),
+      malformedReplies: new FaultScript(),
       randomFailures: options.randomFailures,
       random: seededRandom(options.randomFailures?.seed ?? 1),
       baseUrl: () => this.url,
@@ -146,8 +149,19 @@ export class FakeKie extends FakeHttpServer {
     this.state.taskFailures.add(failure, matches, failure.times ?? 1);
   }
 
-  /** Forgets programmed createTask faults and task failures. */
+  /**
+   * The next matching createTask or recordInfo calls get a reply that breaks the contract instead of the
+   * real answer (see `kieMalformedReplies` for presets).
+   */
+  replyMalformed(reply: KieMalformedReply): void {
+    const matches = (call: KieReplyCall) =>
+      call.route === reply.route && (reply.matches === undefined || reply.matches(call));
+    this.state.malformedReplies.add(reply, matches, reply.times ?? 1);
+  }
+
+  /** Forgets programmed createTask faults, task failures and malformed replies. */
   clearFaults(): void {
+    this.state.malformedReplies.clear();
     this.state.createFaults.clear();
     this.state.taskFailures.clear();
   }

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixturePaths } from '../fixtures.js';
 import { FakeKie } from './fakeKie.js';
 import { kieCallbackSignature } from './kieCallbacks.js';
-import { kieContentPolicyMessages, kieFaults } from './kieTypes.js';
+import { kieContentPolicyMessages, kieFaults, kieMalformedReplies } from './kieTypes.js';
 
 const klingInput = {
   prompt: 'A product slowly rotating on a marble table',
@@ -292,6 +292,38 @@ describe('FakeKie', () => {
     expect(uploaded.body.msg).toBeUndefined();
     const { downloadUrl } = uploaded.body.data as { downloadUrl: string };
     expect(Buffer.from(await (await fetch(downloadUrl)).arrayBuffer())).toEqual(photo);
+  });
+
+  it('answers with malformed replies when told, only to matching calls, and creates no task for them', async () => {
+    fake.replyMalformed({
+      ...kieMalformedReplies.missingTaskId(),
+      matches: (c) => JSON.stringify(c.body).includes('marked'),
+      times: Number.POSITIVE_INFINITY,
+    });
+    const missing = await call(fake, 'POST', '/api/v1/jobs/createTask', {
+      model: 'kling-2.6/image-to-video',
+      input: { ...klingInput, prompt: 'a marked product' },
+    });
+    expect(missing).toEqual({ status: 200, body: { code: 200, msg: 'success', data: {} } });
+    expect(fake.createdTasks).toHaveLength(0);
+    const taskId = await createKling(fake); // not marked: the real answer
+
+    fake.replyMalformed(kieMalformedReplies.htmlErrorPage('createTask'));
+    const page = await request(`${fake.url}/api/v1/jobs/createTask`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fake.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'kling-2.6/image-to-video', input: klingInput }),
+    });
+    expect(page.statusCode).toBe(502);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(await page.body.text()).toContain('<h1>502 Bad Gateway</h1>');
+
+    fake.replyMalformed(kieMalformedReplies.successWithoutVideoUrl());
+    const info = await call(fake, 'GET', `/api/v1/jobs/recordInfo?taskId=${taskId}`);
+    expect(info.body.data).toEqual({ taskId, state: 'success', resultJson: '{"resultUrls":[]}' });
+    expect(fake.pollsFor(taskId)).toBe(1);
+    const real = await call(fake, 'GET', `/api/v1/jobs/recordInfo?taskId=${taskId}`);
+    expect(real.body.data).toMatchObject({ taskId, state: 'success' });
   });
 
   it('streams a big generated result video without holding it in memory', async () => {

@@ -3,7 +3,7 @@ import { sendJson, sleep } from '../shared/fakeHttpServer.js';
 import { bearerToken, drainBody, MalformedBodyError, readJsonObject } from '../shared/requestBody.js';
 import { createTask, credit, downloadUrl, type KieState, kieError, recordInfo } from './kieJobsApi.js';
 import { serveResultVideo } from './kieResultVideo.js';
-import type { KieCall } from './kieTypes.js';
+import type { KieCall, KieReplyCall } from './kieTypes.js';
 import type { KieUploadStore } from './kieUploads.js';
 
 type Reply = { httpStatus: number; body: object };
@@ -63,10 +63,18 @@ export class KieHttpApi {
     switch (route) {
       case 'POST /api/v1/jobs/createTask': {
         const body = await readJsonObject(req, jsonLimit);
+        if (this.malformed(call, body, { route: 'createTask', body })) return;
         return this.reply(call, body, createTask(this.state, apiKey, body));
       }
-      case 'GET /api/v1/jobs/recordInfo':
-        return this.reply(call, undefined, recordInfo(this.state, url.searchParams.get('taskId')));
+      case 'GET /api/v1/jobs/recordInfo': {
+        const taskId = url.searchParams.get('taskId');
+        const task = taskId ? this.state.tasks.get(taskId) : undefined;
+        if (this.malformed(call, undefined, { route: 'recordInfo', task })) {
+          if (task) task.polls += 1;
+          return;
+        }
+        return this.reply(call, undefined, recordInfo(this.state, taskId));
+      }
       case 'GET /api/v1/chat/credit':
         return this.reply(call, undefined, credit(this.state));
       case 'POST /api/v1/common/download-url': {
@@ -88,6 +96,33 @@ export class KieHttpApi {
         await drainBody(req);
         return this.reply(call, undefined, kieError(this.state, 404, `Not found: ${route}`, 404));
     }
+  }
+
+  /** Sends a programmed malformed reply instead of the real answer, if one matches; true when it did. */
+  private malformed(call: CallContext, body: unknown, context: KieReplyCall): boolean {
+    const fault = this.state.malformedReplies.take(context);
+    if (!fault) return false;
+    const content = typeof fault.body === 'function' ? fault.body(context) : fault.body;
+    const text = typeof content === 'string' ? content : JSON.stringify(content);
+    const status = fault.httpStatus ?? 200;
+    if (this.recordCalls) {
+      this.recorded.push({
+        method: call.req.method ?? 'GET',
+        path: call.path,
+        apiKey: call.apiKey,
+        body,
+        at: this.state.now(),
+        httpStatus: status,
+        code: undefined,
+      });
+    }
+    call.res.writeHead(status, {
+      'content-type':
+        fault.contentType ?? (typeof content === 'string' ? 'text/html; charset=utf-8' : 'application/json'),
+      'content-length': Buffer.byteLength(text),
+    });
+    call.res.end(text);
+    return true;
   }
 
   private reply(call: CallContext, body: unknown, reply: Reply): void {

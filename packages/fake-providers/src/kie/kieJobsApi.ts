@@ -4,7 +4,14 @@ import { validateKieInput } from './kieModels.js';
 import type { KieRateLimiter } from './kieRateLimit.js';
 import type { KieResultVideo } from './kieResultVideo.js';
 import type { KieTaskBoard, KieTaskDuration } from './kieTasks.js';
-import type { KieCreateFault, KieRandomFailures, KieTaskFailure, KieTaskOutcome } from './kieTypes.js';
+import type {
+  KieCreateFault,
+  KieMalformedReply,
+  KieRandomFailures,
+  KieReplyCall,
+  KieTaskFailure,
+  KieTaskOutcome,
+} from './kieTypes.js';
 
 /** Settings tests may change while the fake runs. */
 export interface KieSettings {
@@ -32,6 +39,7 @@ export interface KieState {
   rateLimiter: KieRateLimiter;
   createFaults: FaultScript<{ model: string | undefined; apiKey: string }, KieCreateFault>;
   taskFailures: FaultScript<{ model: string }, KieTaskFailure>;
+  malformedReplies: FaultScript<KieReplyCall, KieMalformedReply>;
   randomFailures: KieRandomFailures | undefined;
   random: () => number;
   baseUrl: () => string;

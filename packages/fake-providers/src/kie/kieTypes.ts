@@ -122,3 +122,71 @@ export const kieContentPolicyMessages = {
   contentPolicy: 'This content may violate our content policies.',
   moderationBlocked: 'Your request was blocked by our moderation system.',
 } as const;
+
+/** The API calls whose answer a `KieMalformedReply` can replace. */
+export type KieReplyRoute = 'createTask' | 'recordInfo';
+
+/** What a malformed reply is matched on: the createTask body, or the task recordInfo asked about. */
+export interface KieReplyCall {
+  route: KieReplyRoute;
+  /** The JSON body of a createTask call. */
+  body?: Record<string, unknown>;
+  /** The task of a recordInfo call (undefined for an unknown task id). */
+  task?: KieTask;
+}
+
+/**
+ * A reply that breaks the API's contract (a missing or mistyped field, an HTML error page from a proxy, a
+ * success without a video), sent instead of the real answer. A createTask answered this way creates no task.
+ */
+export interface KieMalformedReply {
+  route: KieReplyRoute;
+  /** HTTP status (default 200). */
+  httpStatus?: number;
+  /** Content type (default: application/json for an object body, text/html for a string). */
+  contentType?: string;
+  /** The body as sent: an object is JSON-encoded, a string goes as it is; a function sees the call. */
+  body: string | object | ((call: KieReplyCall) => string | object);
+  /** Only calls for which this holds (default: every call of the route). */
+  matches?: (call: KieReplyCall) => boolean;
+  /** How many calls get it (default 1, Infinity allowed). */
+  times?: number;
+}
+
+/** Ready-made malformed replies. */
+export const kieMalformedReplies = {
+  /** createTask says success but `data` has no taskId. */
+  missingTaskId: (): KieMalformedReply => ({
+    route: 'createTask',
+    body: { code: 200, msg: 'success', data: {} },
+  }),
+  /** createTask's taskId is a number, not a string. */
+  taskIdNotAString: (): KieMalformedReply => ({
+    route: 'createTask',
+    body: { code: 200, msg: 'success', data: { taskId: 12345 } },
+  }),
+  /** A proxy's HTML error page instead of KIE's JSON. */
+  htmlErrorPage: (route: KieReplyRoute = 'createTask', httpStatus = 502): KieMalformedReply => ({
+    route,
+    httpStatus,
+    body: `<html><head><title>${httpStatus} Bad Gateway</title></head><body><center><h1>${httpStatus} Bad Gateway</h1></center><hr><center>nginx</center></body></html>`,
+  }),
+  /** recordInfo reports success with no result URL in resultJson. */
+  successWithoutVideoUrl: (): KieMalformedReply => ({
+    route: 'recordInfo',
+    body: (call) => ({
+      code: 200,
+      msg: 'success',
+      data: { taskId: call.task?.taskId ?? '', state: 'success', resultJson: '{"resultUrls":[]}' },
+    }),
+  }),
+  /** recordInfo's fields have the wrong types (state a number, resultJson an object). */
+  wrongFieldTypes: (): KieMalformedReply => ({
+    route: 'recordInfo',
+    body: (call) => ({
+      code: 200,
+      msg: 'success',
+      data: { taskId: call.task?.taskId ?? '', state: 3, resultJson: { resultUrls: 'nope' } },
+    }),
+  }),
+};

@@ -245,6 +245,21 @@ describe('relay and JetStream transport', () => {
     expect(parked.header.get(DEAD_LETTER_HEADERS.deliveries)).toBe('1');
     expect(parked.string()).toBe('{"eventId": "not even close"');
   });
+
+  it('parks an event published on the subject of another type instead of handling it', async () => {
+    await db.pool.query('TRUNCATE probe.effects');
+    const before = await deadLetterCount();
+    const misrouted = { ...grant(5), streamId: `credits-${randomUUID()}`, streamVersion: 1 };
+    await bus.js.publish(bus.names.eventSubject('CreditCaptured'), JSON.stringify(misrouted));
+
+    const parked = await nextDeadLetter(before);
+    expect(parked.header.get(DEAD_LETTER_HEADERS.reasonCode)).toBe('MALFORMED');
+    expect(parked.header.get(DEAD_LETTER_HEADERS.reason)).toBe(
+      'a CreditsGranted event on the CreditCaptured subject',
+    );
+    expect(parked.subject).toBe(bus.names.deadLetterSubject('probe--CreditCaptured'));
+    expect(await effects()).toEqual({ rows: 0, distinct: 0 });
+  });
 });
 
 describe('graceful close', () => {

@@ -192,6 +192,19 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
       return;
     }
     const event = parsed.event;
+    // The relay publishes every event on the subject of its type; anything else was put there by hand, and
+    // handling it here would run another consumer's handler under this consumer's name.
+    const subjectType = msg.subject.slice(this.options.names.eventSubject('').length);
+    if (subjectType !== event.type) {
+      await this.park(
+        consumer,
+        msg,
+        'MALFORMED',
+        `a ${event.type} event on the ${subjectType} subject`,
+        event.eventId,
+      );
+      return;
+    }
     const handler = this.getHandlerByPattern(event.type);
     if (!handler) {
       await this.park(consumer, msg, 'NO_HANDLER', `no handler for ${event.type}`, event.eventId);

@@ -21,7 +21,8 @@ export class Admin {
     if (!ID.test(user) || !Number.isInteger(credits) || credits < 1 || credits > 100_000)
       return this.usage(ctx, '/grant <id> <1..100000> [reason]');
     const userId = Number(user);
-    if (!(await this.deps.sellers.find(userId))) return ctx.reply(ctx.t('admin-no-user', { userId }));
+    if (!(await this.deps.sellers.find(userId)))
+      return ctx.reply(ctx.t('admin-no-user', { userId: idText(userId) }));
     await this.deps.store.append(
       streamIds.user(userId),
       [
@@ -38,7 +39,7 @@ export class Admin {
       ],
       { expectedVersion: 'any' },
     );
-    return ctx.reply(ctx.t('admin-granted', { count: credits, userId }));
+    return ctx.reply(ctx.t('admin-granted', { count: credits, userId: idText(userId) }));
   }
 
   async user(ctx: BotContext, args: string[]) {
@@ -47,10 +48,10 @@ export class Admin {
     const userId = Number(user);
     const summary = await this.deps.readModels.user(userId);
     const seller = await this.deps.sellers.find(userId);
-    if (!summary && !seller) return ctx.reply(ctx.t('admin-no-user', { userId }));
+    if (!summary && !seller) return ctx.reply(ctx.t('admin-no-user', { userId: idText(userId) }));
     return ctx.reply(
       ctx.t('admin-user', {
-        userId,
+        userId: idText(userId),
         username: summary?.username ?? '-',
         name: summary?.firstName ?? '-',
         language: seller?.language ?? summary?.language ?? '-',
@@ -71,22 +72,24 @@ export class Admin {
     const [user = '', ...reason] = args;
     if (!ID.test(user)) return this.usage(ctx, '/ban <id> [reason]');
     const userId = Number(user);
-    if (!(await this.deps.sellers.find(userId))) return ctx.reply(ctx.t('admin-no-user', { userId }));
+    if (!(await this.deps.sellers.find(userId)))
+      return ctx.reply(ctx.t('admin-no-user', { userId: idText(userId) }));
     await this.deps.sellers.ban(
       userId,
       this.adminId(ctx),
       reason.join(' ').slice(0, 500) || 'banned by an admin',
     );
-    return ctx.reply(ctx.t('admin-banned', { userId }));
+    return ctx.reply(ctx.t('admin-banned', { userId: idText(userId) }));
   }
 
   async unban(ctx: BotContext, args: string[]) {
     const [user = ''] = args;
     if (!ID.test(user)) return this.usage(ctx, '/unban <id>');
     const userId = Number(user);
-    if (!(await this.deps.sellers.find(userId))) return ctx.reply(ctx.t('admin-no-user', { userId }));
+    if (!(await this.deps.sellers.find(userId)))
+      return ctx.reply(ctx.t('admin-no-user', { userId: idText(userId) }));
     await this.deps.sellers.unban(userId, this.adminId(ctx));
-    return ctx.reply(ctx.t('admin-unbanned', { userId }));
+    return ctx.reply(ctx.t('admin-unbanned', { userId: idText(userId) }));
   }
 
   /** /refund <chargeId> → PaymentRefundRequested; billing debits the credits, then the Stars go back. */
@@ -115,7 +118,7 @@ export class Admin {
     } catch (error) {
       if (!isExpectedVersionConflict(error)) throw error;
     }
-    return ctx.reply(ctx.t('admin-refund-requested', { chargeId, stars, userId }));
+    return ctx.reply(ctx.t('admin-refund-requested', { chargeId, stars, userId: idText(userId) }));
   }
 
   async stats(ctx: BotContext) {
@@ -133,4 +136,9 @@ export class Admin {
     if (id === undefined) throw new Error('admin command without a sender');
     return id;
   }
+}
+
+/** An id as text: Fluent would write a number with digit grouping (1,234,567), which cannot be pasted back. */
+function idText(id: number): string {
+  return String(id);
 }

@@ -82,17 +82,24 @@ export class Payments {
       throw error;
     }
     this.deps.logger.info({ userId, chargeId, stars: payment.total_amount }, 'payment received');
-    await ctx.reply(
-      ctx.t('payment-received', { count: this.creditsOf(payment.invoice_payload, payment.total_amount) }),
-    );
+    const credits = this.creditsOf(payment.invoice_payload, payment.total_amount);
+    if (credits === undefined) {
+      // Billing parks it with the reason for an operator to credit by hand; the seller hears what happens.
+      this.deps.logger.error(
+        { userId, chargeId, stars: payment.total_amount, payload: payment.invoice_payload },
+        'payment matches no package: it must be credited by hand',
+      );
+      return void (await ctx.reply(ctx.t('payment-received-unmatched', { chargeId })));
+    }
+    await ctx.reply(ctx.t('payment-received', { count: credits }));
   }
 
   /** What billing will credit for this payment (it decides; this is only for the thank-you). */
-  private creditsOf(payload: string, stars: number): number {
+  private creditsOf(payload: string, stars: number): number | undefined {
     try {
       return packageForPayment(this.deps.config.CREDIT_PACKAGES, payload, stars).credits;
     } catch {
-      return 0;
+      return undefined;
     }
   }
 

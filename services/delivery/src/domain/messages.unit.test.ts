@@ -64,7 +64,17 @@ describe('video caption', () => {
 
 describe('refund messages', () => {
   it('tell what to change in the photo for each known user-violation code, with the requirements', () => {
-    const codes = ['photo_people', 'photo_too_small', 'photo_too_dark', 'no_product', 'third_party_content'];
+    const codes = [
+      'photo_people',
+      'photo_too_small',
+      'photo_too_dark',
+      'no_product',
+      'third_party_content',
+      // The generator's own photo checks: the file is not an image, too large, or gone from Telegram.
+      'photo_not_an_image',
+      'photo_too_large',
+      'photo_not_found',
+    ];
     const texts = codes.map((code) => messages.refundUserViolation('ru', 'job', code).text);
     expect(new Set(texts).size).toBe(codes.length);
     for (const text of texts) expect(text).toContain('Что нужно от фото');
