@@ -8,6 +8,8 @@ import { type JobRow, runJobStep, type StepDependencies, type StepOutcome } from
 /** Pause after a step that threw (a conflict with another replica, PostgreSQL away…). */
 const ERROR_RETRY_MS = 5000;
 const IDLE_POLL_MS = 250;
+/** Steps due at once (the prompt, then the submission) run back to back under one lease, at most this many. */
+const MAX_CHAINED_STEPS = 4;
 
 /**
  * Runs job steps whose time has come, at most GENERATOR_CONCURRENCY at once per replica. Work lives in
@@ -78,25 +80,35 @@ export class GenerationScheduler extends LoopWorker {
     task.finally(() => this.running.delete(task));
   }
 
-  private async step(row: JobRow): Promise<void> {
+  private async step(claimed: JobRow): Promise<void> {
     const { logger, config } = this.deps.service;
+    const jobId = claimed.job_id;
     const renew = setInterval(
-      () => void this.renew(row.job_id).catch(() => {}),
+      () => void this.renew(jobId).catch(() => {}),
       Math.max(1000, config.GENERATOR_LEASE / 3),
     );
+    // What the next step and the write-back see: polls and the uploaded photo carry over between steps.
+    let row = claimed;
     let outcome: StepOutcome;
     try {
-      outcome = await withWorkContext({ correlationId: row.job_id }, () => runJobStep(this.deps, row));
-      this.steps.inc({ outcome: outcome.done ? 'done' : 'continue' });
+      outcome = await withWorkContext({ correlationId: jobId }, async () => {
+        // A step whose successor is due now hands straight on: no write-back, no new claim, no wait.
+        for (let step = 1; ; step++) {
+          const next = await runJobStep(this.deps, row);
+          this.steps.inc({ outcome: next.done ? 'done' : 'continue' });
+          if (next.done || next.runInMs > 0 || step >= MAX_CHAINED_STEPS || this.stopping) return next;
+          row = { ...row, polls: next.polls ?? row.polls, image_url: next.imageUrl ?? row.image_url };
+        }
+      });
     } catch (error) {
-      logger.warn({ err: error, jobId: row.job_id }, 'job step failed; will retry');
+      logger.warn({ err: error, jobId }, 'job step failed; will retry');
       this.steps.inc({ outcome: 'error' });
       outcome = { done: false, runInMs: ERROR_RETRY_MS };
     } finally {
       clearInterval(renew);
     }
     await this.release(row, outcome).catch((error: unknown) => {
-      logger.error({ err: error, jobId: row.job_id }, 'could not release a job; its lease will expire');
+      logger.error({ err: error, jobId }, 'could not release a job; its lease will expire');
     });
     // A next step due sooner than the idle pause should not wait for it.
     if (!outcome.done && outcome.runInMs < IDLE_POLL_MS) setTimeout(this.wake, outcome.runInMs).unref();
