@@ -1,8 +1,4 @@
-import { inTransaction } from '@neurocards/runtime/event-store';
 import type { Pool } from 'pg';
-
-// One lock for the account's creation log: the count and the insert must not interleave between replicas.
-const CREATION_LOCK = 0x6e636b72; // 'nckr'
 
 const WINDOW_MARGIN_MS = 500;
 
@@ -10,7 +6,8 @@ export type CreationSlot = { granted: true } | { granted: false; retryInMs: numb
 
 /**
  * KIE allows an account `count` task creations per `windowMs` (20 per 10 s) and rejects the rest with 429.
- * Every replica asks here before createTask, so the limit holds for all of them together.
+ * Every replica asks here before createTask, so the limit holds for all of them together: one call of
+ * `generator.take_creation_slot`, which counts and takes a slot under one lock (migration 4).
  */
 export class CreationRateLimiter {
   constructor(
@@ -19,29 +16,14 @@ export class CreationRateLimiter {
   ) {}
 
   async acquire(): Promise<CreationSlot> {
-    return inTransaction(this.pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [CREATION_LOCK]);
-      // A little longer than KIE's own window: our clock and theirs, and the request's flight, differ.
-      const window = `${this.limit.windowMs + WINDOW_MARGIN_MS} milliseconds`;
-      await client.query(
-        `DELETE FROM generator.task_creations WHERE at <= clock_timestamp() - $1::interval`,
-        [window],
-      );
-      const { rows } = await client.query<{ n: number; oldest_ms: number | null }>(
-        `SELECT count(*)::int AS n,
-                extract(epoch FROM (min(at) + $1::interval - clock_timestamp())) * 1000 AS oldest_ms
-         FROM generator.task_creations`,
-        [window],
-      );
-      const used = rows[0]?.n ?? 0;
-      if (used >= this.limit.count) {
-        return {
-          granted: false,
-          retryInMs: Math.max(50, Math.ceil(rows[0]?.oldest_ms ?? this.limit.windowMs)),
-        } as const;
-      }
-      await client.query('INSERT INTO generator.task_creations DEFAULT VALUES');
-      return { granted: true } as const;
-    });
+    // A little longer than KIE's own window: our clock and theirs, and the request's flight, differ.
+    const windowMs = this.limit.windowMs + WINDOW_MARGIN_MS;
+    const { rows } = await this.pool.query<{ granted: boolean; retry_ms: number | null }>(
+      'SELECT granted, retry_ms FROM generator.take_creation_slot($1, $2)',
+      [this.limit.count, windowMs],
+    );
+    const slot = rows[0];
+    if (slot?.granted) return { granted: true };
+    return { granted: false, retryInMs: Math.max(50, Math.ceil(slot?.retry_ms ?? windowMs)) };
   }
 }
