@@ -128,6 +128,33 @@ describe('append', () => {
     expect(await store.streamVersion(stream)).toBe(2);
   });
 
+  it('a second writer at the same version, inside its transaction, gets a conflict and a usable transaction', async () => {
+    const stream = `credits-${randomUUID()}`;
+    await store.append(stream, [granted(8)], { expectedVersion: 'no_stream' });
+    // One event (no savepoint) and a batch of two (in a savepoint) each lose to a writer that got there first.
+    for (const batch of [[granted(8)], [granted(8), granted(8)]]) {
+      const version = await store.streamVersion(stream);
+      const [first, second] = [await db.pool.connect(), await db.pool.connect()];
+      try {
+        await first.query('BEGIN');
+        await second.query('BEGIN');
+        await store.append(stream, [granted(8)], { expectedVersion: version, client: first });
+        // Waits on the first writer's row at version + 1 until it commits.
+        const losing = store.append(stream, batch, { expectedVersion: version, client: second });
+        await first.query('COMMIT');
+        await expect(losing).rejects.toBeInstanceOf(ExpectedVersionConflictError);
+        await store.append(stream, batch, { expectedVersion: version + 1, client: second });
+        await second.query('COMMIT');
+      } finally {
+        first.release();
+        second.release();
+      }
+      const events = await store.readStream(stream);
+      expect(events.map((event) => event.streamVersion)).toEqual(events.map((_, i) => i + 1));
+      expect(events.length).toBe(version + 1 + batch.length);
+    }
+  });
+
   it('reads a stream back typed and in order', async () => {
     const stream = `credits-${randomUUID()}`;
     await store.append(stream, [granted(7, 1), granted(7, 2), granted(7, 3)], {

@@ -53,6 +53,7 @@ const APPEND_ONE_SQL = `
   SELECT $1, base.version + 1, $3::uuid, $4::text, $5::int, $6::jsonb, $7::text, $8::text, $9::timestamptz
   FROM ${BASE_VERSION}
   WHERE ${VERSION_GUARD}
+  ON CONFLICT DO NOTHING
   RETURNING global_position::text, stream_version`;
 
 const APPEND_MANY_SQL = `
@@ -207,9 +208,12 @@ export class EventStore {
       column((e) => e.occurredAt),
     ];
 
-    // Inside a caller's transaction a failed statement would abort it: isolate the attempt in a savepoint.
+    // Inside a caller's transaction a failed statement would abort it. One event needs no guard: a conflict
+    // on its version or its id inserts nothing (ON CONFLICT DO NOTHING) and is explained below. Several
+    // events could conflict on some rows only, so their attempt is isolated in a savepoint.
     const db: Queryable = client ?? this.pool;
-    if (client) await client.query('SAVEPOINT nc_append');
+    const savepoint = client !== undefined && !one;
+    if (savepoint) await client.query('SAVEPOINT nc_append');
     try {
       const { rows } = await db.query<{ global_position: string; stream_version: number }>(
         // A named statement is planned once per connection instead of on every append.
@@ -217,10 +221,10 @@ export class EventStore {
           ? { name: 'nc_append_one', text: APPEND_ONE_SQL, values: params }
           : { name: 'nc_append_many', text: APPEND_MANY_SQL, values: params },
       );
-      if (client) await client.query('RELEASE SAVEPOINT nc_append');
+      if (savepoint) await client.query('RELEASE SAVEPOINT nc_append');
       if (rows.length === 0) {
-        // The EXISTS guard failed: the stream is behind the expected version, or this is a retry of a
-        // no-stream append whose events are already stored.
+        // The EXISTS guard failed (the stream is behind the expected version, or this is a retry of a
+        // no-stream append whose events are already stored), or a single event met a conflict.
         return await this.explainFailure(streamId, events, expectedVersion, db);
       }
       return {
@@ -229,7 +233,7 @@ export class EventStore {
         globalPositions: rows.map((row) => BigInt(row.global_position)),
       };
     } catch (error) {
-      if (client) await client.query('ROLLBACK TO SAVEPOINT nc_append');
+      if (savepoint) await client.query('ROLLBACK TO SAVEPOINT nc_append');
       if (!isUniqueViolation(error)) throw error;
       return await this.explainFailure(streamId, events, expectedVersion, db);
     }
