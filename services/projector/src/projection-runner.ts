@@ -68,7 +68,9 @@ export class ProjectionRunner extends LoopWorker {
       try {
         const read = await this.step();
         this.lastProgressAt = Date.now();
-        if (read === 0) await this.sleeper.sleep(this.options.idlePollMs ?? 50);
+        // A short batch means caught up: let events gather for one pause rather than read them one by one,
+        // which costs a transaction per handful of events under a steady flow.
+        if (read < (this.options.batchSize ?? 500)) await this.sleeper.sleep(this.options.idlePollMs ?? 50);
       } catch (error) {
         this.deps.logger.error({ err: error, projection: this.name }, 'projection step failed; retrying');
         await this.sleeper.sleep(1000);
