@@ -94,10 +94,11 @@ async function preparePrompt(deps: StepDependencies, job: JobSummary): Promise<v
   const request = requestOf(job);
   const { product, templateId, wishes, language } = request.data;
   const key = PromptCache.key({ product, templateId, wishes, language });
-  const prompt =
-    (await deps.promptCache.get(key)) ??
-    (await deps.prompts.write({ product, templateId, wishes, language }));
-  await deps.promptCache.put(key, prompt);
+  let prompt = await deps.promptCache.get(key);
+  if (!prompt) {
+    prompt = await deps.prompts.write({ product, templateId, wishes, language });
+    await deps.promptCache.put(key, prompt);
+  }
   await append(deps, job, [
     newEvent(
       'PromptPrepared',
