@@ -27,7 +27,7 @@ import {
   type ProviderFailure,
   retryDecision,
 } from '../domain/failures.js';
-import { type NextStep, planNextStep, pollDelayMs } from '../domain/generation-plan.js';
+import { chooseModel, type NextStep, planNextStep, pollDelayMs } from '../domain/generation-plan.js';
 import { findVideoModel, modelOrder } from '../domain/models.js';
 
 /** What the scheduler does with a job after a step. */
@@ -66,12 +66,18 @@ const MODEL_PAUSE_MS = 10 * 60_000;
 export async function runJobStep(deps: StepDependencies, row: JobRow): Promise<StepOutcome> {
   const { store, config } = deps.service;
   const job = summarizeJob(await store.readStream(streamIds.job(row.job_id)));
-  const plan: NextStep = planNextStep(job, {
+  const context = {
     now: new Date(),
     models: modelOrder(config.KIE_MODEL, config.KIE_MODEL_FALLBACKS),
-    pausedModels: await deps.health.pausedModels(),
+    pausedModels: new Set<string>(),
     pollTimeoutMs: config.KIE_POLL_TIMEOUT,
-  });
+  };
+  let plan: NextStep = planNextStep(job, context);
+  // Paused models matter only to the choice of the next attempt's model, so they are asked for only then.
+  if (plan.kind === 'submit') {
+    const pausedModels = await deps.health.pausedModels();
+    plan = { ...plan, model: chooseModel(job, { ...context, pausedModels }) };
+  }
   switch (plan.kind) {
     case 'done':
       return { done: true };
