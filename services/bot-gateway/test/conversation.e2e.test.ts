@@ -266,9 +266,15 @@ describe('my videos, balance and resends', () => {
     await chat.order({ product: 'Silk scarf, 90 cm' });
     const [request] = await requestsOf(user.id);
     const jobId = request?.jobId ?? '';
+    // The screens read three projections, each at its own pace.
     await waitFor('the projector', async () => {
-      const { rows } = await db.pool.query('SELECT status FROM rm.jobs WHERE job_id = $1', [jobId]);
-      return rows[0]?.status === 'reserved';
+      const job = await db.pool.query('SELECT status FROM rm.jobs WHERE job_id = $1', [jobId]);
+      const { rows } = await db.pool.query<{ reserved: number; movements: number }>(
+        `SELECT reserved, (SELECT count(*)::int FROM rm.credit_ledger l WHERE l.user_id = u.user_id) AS movements
+         FROM rm.users u WHERE user_id = $1`,
+        [user.id],
+      );
+      return job.rows[0]?.status === 'reserved' && rows[0]?.reserved === 1 && rows[0]?.movements === 2;
     });
     const videos = await chat.command('/videos');
     expect(videos.text).toMatch(/“Silk scarf, 90 cm”: queued/);
