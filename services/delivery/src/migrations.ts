@@ -124,5 +124,17 @@ export const deliveryMigrations: MigrationSet = {
         $fn$;
       `,
     },
+    {
+      version: 5,
+      name: 'one sender per video',
+      sql: `
+        -- The handler sending a job's video holds its row until the outcome is appended (see VideoClaims).
+        CREATE TABLE delivery.video_claims (
+          job_id uuid PRIMARY KEY,
+          token uuid NOT NULL,
+          until timestamptz NOT NULL
+        );
+      `,
+    },
   ],
 };
