@@ -128,10 +128,11 @@ export const deliveryMigrations: MigrationSet = {
       version: 5,
       name: 'one sender per video',
       sql: `
-        -- The handler sending a job's video holds its row until the outcome is appended (see VideoClaims).
+        -- The handler sending a job's video holds its row until the outcome is appended (see VideoClaims);
+        -- owner names the bus message it handles.
         CREATE TABLE delivery.video_claims (
           job_id uuid PRIMARY KEY,
-          token uuid NOT NULL,
+          owner text NOT NULL,
           until timestamptz NOT NULL
         );
       `,

@@ -37,10 +37,10 @@ export class DeliveryController {
     const { store, logger } = this.service;
     const streamId = streamIds.job(ready.data.jobId);
     if (deliveryFinished(summarizeJob(await store.readStream(streamId)))) return;
-    const claim = await this.kit.claims.take(ready.data.jobId);
+    const claim = await this.kit.claims.take(ready.data.jobId, `${ctx.consumer}:${ctx.message.seq}`);
     if (!claim) {
-      // A copy of this event is being sent right now. Its message stays unacknowledged until the outcome
-      // is appended, and comes back if its handler dies, so this copy has nothing left to do.
+      // Another copy of this event is being sent right now. Its message stays unacknowledged until the
+      // outcome is appended, and comes back if its handler dies, so this copy has nothing left to do.
       logger.info({ jobId: ready.data.jobId }, 'video already being sent; this copy is dropped');
       return;
     }
