@@ -6,6 +6,7 @@ import {
   jetstream,
   jetstreamManager,
 } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import {
   type AnyNewEvent,
   type BusNames,
@@ -67,6 +68,8 @@ const PG_RESTARTS = env('CHAOS_PG_RESTARTS', 1);
 const SETTLE_MS = env('CHAOS_SETTLE_SECONDS', 150) * 1000;
 /** Chance that a fault tick (every 250 ms) injects one provider fault. */
 const FAULT_RATE = env('CHAOS_FAULT_RATE', 0.4);
+/** Chance that an event on the bus is published again while it is being handled. */
+const COPY_RATE = env('CHAOS_COPY_RATE', 0.1);
 
 const random = seededRandom(SEED);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
@@ -99,6 +102,7 @@ const tally = {
   faults: new Map<string, number>(),
   duplicated: 0,
   rawDuplicates: 0,
+  liveCopies: 0,
   bursts: 0,
   actionErrors: [] as string[],
 };
@@ -359,15 +363,58 @@ async function duplicateBurst(): Promise<void> {
   }
   tally.bursts++;
   for (const copy of picked.reverse()) {
-    if (random() < 0.5) {
-      await js.publish(copy.subject, copy.data, { msgID: `chaos-copy-${copy.seq}-${tally.bursts}` });
-      tally.duplicated++;
-    } else {
-      nc.publish(copy.subject, copy.data);
-      tally.rawDuplicates++;
-    }
+    const raw = random() < 0.5;
+    await publishCopy(copy.subject, copy.data, `burst-${copy.seq}-${tally.bursts}`, raw);
+    if (raw) tally.rawDuplicates++;
+    else tally.duplicated++;
   }
   await nc.flush();
+}
+
+const COPY_HEADER = 'Nc-Chaos-Copy';
+
+/** Publishes a copy of an event: through JetStream with a fresh message id, or as a plain NATS publish. */
+async function publishCopy(subject: string, data: Uint8Array, id: string, raw: boolean): Promise<void> {
+  const h = natsHeaders();
+  h.set(COPY_HEADER, id);
+  if (raw) nc.publish(subject, data, { headers: h });
+  else await js.publish(subject, data, { msgID: `chaos-copy-${id}`, headers: h });
+}
+
+/**
+ * Copies events as they reach the bus: each original has a CHAOS_COPY_RATE chance to be published again
+ * within 0–300 ms, while the services are still handling the original. Its own generator (seed + 1) keeps
+ * the chaos plan's draws apart from how many events there are.
+ */
+async function copyLive(stop: () => boolean): Promise<void> {
+  const draw = seededRandom(SEED + 1);
+  const reader = await js.consumers.get(names.eventStream, { deliver_policy: DeliverPolicy.New });
+  const messages = await reader.consume({ max_messages: 256 });
+  const pending: Promise<void>[] = [];
+  const stopper = setInterval(() => {
+    if (stop()) messages.stop();
+  }, 200);
+  try {
+    for await (const msg of messages) {
+      if (msg.headers?.get(COPY_HEADER)) continue;
+      if (draw() >= COPY_RATE) continue;
+      const delay = Math.floor(draw() * 300);
+      const raw = draw() < 0.5;
+      const { subject, data, seq } = msg;
+      pending.push(
+        sleep(delay)
+          .then(() => publishCopy(subject, data, `live-${seq}`, raw))
+          .then(() => {
+            tally.liveCopies++;
+          })
+          .catch(() => {}), // NATS is down: this copy is lost, the next ones go
+      );
+    }
+  } finally {
+    clearInterval(stopper);
+    await Promise.all(pending);
+    await reader.delete().catch(() => false);
+  }
 }
 
 type Action = { at: number; name: string; run: () => Promise<void> };
@@ -444,6 +491,9 @@ describe('chaos', () => {
         jobs.push(...(await placeOrder(order.userId, order.size, photo, jobs.length)));
       }
     })();
+    const copying = copyLive(() => chaosOver).catch((error: unknown) => {
+      tally.actionErrors.push(`live copies: ${String(error)}`);
+    });
     const faulting = (async () => {
       for (const draw of faultDraws) {
         if (chaosOver) break;
@@ -464,7 +514,7 @@ describe('chaos', () => {
     })();
     await Promise.all([feeding, chaos]);
     chaosOver = true;
-    await faulting;
+    await Promise.all([faulting, copying]);
     log(`chaos over: ${jobs.length} jobs placed; waiting for every job to end`);
     expect(jobs).toHaveLength(JOBS);
 
@@ -612,7 +662,7 @@ describe('chaos', () => {
       `infrastructure: ${tally.infra.join('; ') || 'none'}`,
       `restarts by the supervisor: ${restarts}; crashed on their own while running: ${crashes.join(', ') || 'none'}; failed to start (a server down): ${failedStarts.join(', ') || 'none'}`,
       `provider faults injected (${sum(tally.faults)}): ${format(tally.faults)}`,
-      `bus copies: ${tally.duplicated} re-published with new ids and ${tally.rawDuplicates} raw, in ${tally.bursts} newest-first bursts`,
+      `bus copies: ${tally.liveCopies} while the originals were handled; ${tally.duplicated} re-published with new ids and ${tally.rawDuplicates} raw in ${tally.bursts} newest-first bursts`,
       `dead letters: ${letters.length}${letters.length ? ` (${format(lettersByConsumer)})` : ''}`,
       `videos sent more than once to a chat (each after a delivery process was killed mid-send): ${resent.length}`,
       `chaos actions that failed: ${tally.actionErrors.join('; ') || 'none'}`,
