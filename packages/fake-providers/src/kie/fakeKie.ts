@@ -146,6 +146,11 @@ export class FakeKie extends FakeHttpServer {
     this.state.taskFailures.add(failure, matches, failure.times ?? 1);
   }
 
+  /** Programmed createTask faults and task failures not used yet (Infinity for permanent ones). */
+  get pendingFaults(): { create: number; task: number } {
+    return { create: this.state.createFaults.pending, task: this.state.taskFailures.pending };
+  }
+
   /** Forgets programmed createTask faults and task failures. */
   clearFaults(): void {
     this.state.createFaults.clear();

@@ -230,6 +230,11 @@ export class FakeTelegram extends FakeHttpServer {
     this.faults.add(fault, (called) => wanted === '*' || called.toLowerCase() === wanted, fault.times ?? 1);
   }
 
+  /** Programmed faults not used yet, of every method (Infinity for permanent ones). */
+  get pendingFaults(): number {
+    return this.faults.pending;
+  }
+
   /** Forgets every programmed fault. */
   clearFaults(): void {
     this.faults.clear();
