@@ -48,10 +48,11 @@ import {
 // delivery replicas, every process a relay candidate) on a PostgreSQL and a NATS server of this test's own,
 // while the fakes fail calls at random (temporary, user violation, rate limit, delivery errors), random
 // processes are SIGKILLed (the relay leader and a generator replica among them), NATS and PostgreSQL crash
-// and come back, and events already on the bus are published again, newest first. The test supervises the
-// services like a container restart policy. Afterwards every job must be in exactly one terminal state, the
-// credit invariants of DESIGN §5 must hold on every ledger, rm must agree with the event store, and every
-// dead letter must carry its reason. Every random choice comes from CHAOS_SEED (printed), so a run can be
+// and come back, and events on the bus are published again, while they are handled and later in newest-first
+// bursts. Sellers also pay for credits now and then. The test supervises the services like a container
+// restart policy. Afterwards every job must be in exactly one terminal state, the credit invariants of
+// DESIGN §5 must hold on every ledger, rm must agree with the event store, and every dead letter must carry
+// its reason. Every random choice comes from CHAOS_SEED (printed), so a run can be
 // replayed; process timing still varies between runs. See docs/chaos.md.
 
 const env = (name: string, fallback: number) => {

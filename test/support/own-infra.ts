@@ -1,5 +1,15 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { accessSync, chownSync, constants, createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  chownSync,
+  constants,
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,11 +166,13 @@ export class OwnPostgres {
     await this.start();
   }
 
-  /** Stops the server if it runs and removes its directory. */
+  /** Stops the server if it runs and removes its directory, keeping its log in test-results/logs. */
   async destroy(): Promise<void> {
     await this.pg('pg_ctl', ['stop', '-w', '-t', '30', '-m', 'immediate', '-D', `${this.dir}/data`]).catch(
       () => {},
     );
+    if (existsSync(`${this.dir}/server.log`))
+      copyFileSync(`${this.dir}/server.log`, `${logDir}/${this.label}-postgres.log`);
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -171,7 +183,7 @@ export class OwnPostgres {
     } catch (error) {
       const { stderr, stdout } = error as { stderr?: string; stdout?: string };
       throw new Error(
-        `${this.label}: ${tool} ${args[0]} failed: ${stderr || stdout || String(error)} (log: ${this.dir}/server.log)`,
+        `${this.label}: ${tool} ${args[0]} failed: ${stderr || stdout || String(error)} (server log: test-results/logs/${this.label}-postgres.log once the test ends)`,
       );
     }
   }
