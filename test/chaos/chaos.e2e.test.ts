@@ -354,7 +354,7 @@ function injectFault(): void {
       ? kie.pendingFaults.task
       : name.startsWith('openai')
         ? openai.pendingFaults
-        : telegram.pendingFaults;
+        : telegram.pendingFaults(name.split(' ')[1]);
   if (waiting >= 2) {
     tally.faultsSkipped++;
     return;

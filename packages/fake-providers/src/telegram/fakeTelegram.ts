@@ -230,9 +230,9 @@ export class FakeTelegram extends FakeHttpServer {
     this.faults.add(fault, (called) => wanted === '*' || called.toLowerCase() === wanted, fault.times ?? 1);
   }
 
-  /** Programmed faults not used yet, of every method (Infinity for permanent ones). */
-  get pendingFaults(): number {
-    return this.faults.pending;
+  /** Programmed faults not used yet that a call of `method` would meet, or of every method (Infinity for permanent ones). */
+  pendingFaults(method?: string): number {
+    return method === undefined ? this.faults.pending : this.faults.pendingFor(method);
   }
 
   /** Forgets every programmed fault. */
