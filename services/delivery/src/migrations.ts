@@ -89,5 +89,53 @@ export const deliveryMigrations: MigrationSet = {
         CREATE INDEX watched_orders_notice_idx ON delivery.watched_orders (notice_at);
       `,
     },
+    {
+      version: 4,
+      name: 'send pacing survives a crash of the database',
+      sql: `
+        -- Crash recovery empties unlogged tables, and with them the bot-wide row the migration inserted:
+        -- the slot then came out NULL and every send failed until someone put the row back. The bot-wide
+        -- slot is now taken with an upsert, which creates the row when it is missing.
+        CREATE OR REPLACE FUNCTION delivery.take_send_slot(chat text, chat_gap interval, global_gap interval,
+                                                           OUT wait_ms double precision, OUT granted boolean,
+                                                           OUT slot_ms double precision)
+        LANGUAGE plpgsql AS $fn$
+        DECLARE
+          now_at timestamptz := clock_timestamp();
+          chat_next timestamptz;
+          slot timestamptz;
+        BEGIN
+          PERFORM set_config('synchronous_commit', 'off', true);
+          INSERT INTO delivery.send_pace VALUES (chat, '-infinity') ON CONFLICT (key) DO NOTHING;
+          SELECT next_at INTO chat_next FROM delivery.send_pace WHERE key = chat FOR UPDATE;
+          IF chat_next > now_at THEN
+            wait_ms := extract(epoch FROM chat_next - now_at) * 1000;
+            granted := false;
+            RETURN;
+          END IF;
+          INSERT INTO delivery.send_pace AS pace VALUES ('global', now_at + global_gap)
+            ON CONFLICT (key) DO UPDATE SET next_at = greatest(pace.next_at, now_at) + global_gap
+            RETURNING next_at - global_gap INTO slot;
+          UPDATE delivery.send_pace SET next_at = slot + chat_gap WHERE key = chat;
+          wait_ms := greatest(extract(epoch FROM slot - now_at) * 1000, 0);
+          slot_ms := extract(epoch FROM greatest(slot, now_at)) * 1000;
+          granted := true;
+        END
+        $fn$;
+      `,
+    },
+    {
+      version: 5,
+      name: 'one sender per video',
+      sql: `
+        -- The handler sending a job's video holds its row until the outcome is appended (see VideoClaims);
+        -- owner names the bus message it handles.
+        CREATE TABLE delivery.video_claims (
+          job_id uuid PRIMARY KEY,
+          owner text NOT NULL,
+          until timestamptz NOT NULL
+        );
+      `,
+    },
   ],
 };

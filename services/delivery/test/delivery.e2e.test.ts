@@ -257,6 +257,27 @@ describe('a finished video', () => {
     expect(telegram.messagesTo(who.userId)).toHaveLength(1);
   });
 
+  it('sent once when a copy of its VideoReady arrives while the first is being sent', async () => {
+    const who = await seller();
+    const [jobId] = await order(who);
+    // The first send waits out a 429, so the copy arrives while it is in flight.
+    telegram.failNext('sendVideo', telegramFaults.tooManyRequests(2));
+    await videoReady(jobId!, who.userId, files.add(`copy-${jobId}`));
+    await waitFor('the first send', () =>
+      telegram.calls('sendVideo').some((c) => Number(c.params.chat_id) === who.userId),
+    );
+    // The same event again on the bus, under another message id (a re-publish after the duplicate window).
+    const ready = (await jobEvents(jobId!)).find((e) => e.type === 'VideoReady')!;
+    await bus.js.publish(bus.names.eventSubject('VideoReady'), JSON.stringify(ready), {
+      msgID: `copy-${ready.eventId}`,
+    });
+    await until(jobId!, 'VideoDelivered');
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const sent = telegram.calls('sendVideo').filter((c) => Number(c.params.chat_id) === who.userId && c.ok);
+    expect(sent).toHaveLength(1);
+    expect(typesOf(await jobEvents(jobId!)).filter((type) => type === 'VideoDelivered')).toHaveLength(1);
+  });
+
   it('retries a flaky download', async () => {
     const who = await seller();
     const [jobId] = await order(who);

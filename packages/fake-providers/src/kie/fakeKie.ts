@@ -159,6 +159,11 @@ export class FakeKie extends FakeHttpServer {
     this.state.malformedReplies.add(reply, matches, reply.times ?? 1);
   }
 
+  /** Programmed createTask faults and task failures not used yet (Infinity for permanent ones). */
+  get pendingFaults(): { create: number; task: number } {
+    return { create: this.state.createFaults.pending, task: this.state.taskFailures.pending };
+  }
+
   /** Forgets programmed createTask faults, task failures and malformed replies. */
   clearFaults(): void {
     this.state.malformedReplies.clear();

@@ -166,6 +166,7 @@ describe('FakeKie', () => {
 
   it('answers programmed createTask faults and fails scripted tasks at poll time', async () => {
     fake.failNextCreate(kieFaults.insufficientCredits());
+    expect(fake.pendingFaults).toEqual({ create: 1, task: 0 });
     const poor = await call(fake, 'POST', '/api/v1/jobs/createTask', {
       model: 'kling-2.6/image-to-video',
       input: klingInput,
@@ -173,8 +174,10 @@ describe('FakeKie', () => {
     expect(poor).toMatchObject({ status: 200, body: { code: 402 } });
 
     fake.failNextTasks({ failCode: '400', failMsg: kieContentPolicyMessages.photorealisticPeople });
+    expect(fake.pendingFaults).toEqual({ create: 0, task: 1 });
     fake.settings.taskDuration = 0;
     const taskId = await createKling(fake);
+    expect(fake.pendingFaults).toEqual({ create: 0, task: 0 });
     const polled = await call(fake, 'GET', `/api/v1/jobs/recordInfo?taskId=${taskId}`);
     expect(polled.body.data).toMatchObject({
       state: 'fail',

@@ -86,6 +86,11 @@ export class FakeOpenAI extends FakeHttpServer {
     this.faults.add(fault, (api) => fault.api === undefined || fault.api === api, fault.times ?? 1);
   }
 
+  /** Programmed faults not used yet (Infinity for permanent ones). */
+  get pendingFaults(): number {
+    return this.faults.pending;
+  }
+
   /** Forgets programmed faults. */
   clearFaults(): void {
     this.faults.clear();

@@ -33,6 +33,11 @@ export class FaultScript<C, F> {
     return this.entries.reduce((sum, entry) => sum + entry.remaining, 0);
   }
 
+  /** Number of programmed faults not used yet that a request with this context would take. */
+  pendingFor(context: C): number {
+    return this.entries.reduce((sum, entry) => (entry.matches(context) ? sum + entry.remaining : sum), 0);
+  }
+
   /** Forgets every programmed fault. */
   clear(): void {
     this.entries = [];

@@ -230,6 +230,11 @@ export class FakeTelegram extends FakeHttpServer {
     this.faults.add(fault, (called) => wanted === '*' || called.toLowerCase() === wanted, fault.times ?? 1);
   }
 
+  /** Programmed faults not used yet that a call of `method` would meet, or of every method (Infinity for permanent ones). */
+  pendingFaults(method?: string): number {
+    return method === undefined ? this.faults.pending : this.faults.pendingFor(method);
+  }
+
   /** Forgets every programmed fault. */
   clearFaults(): void {
     this.faults.clear();

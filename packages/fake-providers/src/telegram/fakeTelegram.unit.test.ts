@@ -127,6 +127,11 @@ describe('FakeTelegram', () => {
 
   it('surfaces an injected 429 as GrammyError with retry_after, then recovers', async () => {
     fake.failNext('sendMessage', telegramFaults.tooManyRequests(7));
+    expect([
+      fake.pendingFaults('sendMessage'),
+      fake.pendingFaults('sendVideo'),
+      fake.pendingFaults(),
+    ]).toEqual([1, 0, 1]);
     const error = await bot.api.sendMessage(alice.id, 'hi').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GrammyError);
     expect(error).toMatchObject({
@@ -134,6 +139,7 @@ describe('FakeTelegram', () => {
       description: 'Too Many Requests: retry after 7',
       parameters: { retry_after: 7 },
     });
+    expect(fake.pendingFaults('sendMessage')).toBe(0);
     await expect(bot.api.sendMessage(alice.id, 'hi')).resolves.toMatchObject({ text: 'hi' });
     expect(fake.calls('sendMessage').map((call) => call.ok)).toEqual([false, true]);
   });

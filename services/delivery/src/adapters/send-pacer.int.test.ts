@@ -77,6 +77,22 @@ describe('SendPacer', () => {
     expect(free.waitedMs).toBeLessThan(500);
   });
 
+  it('keeps pacing after a database crash has emptied the unlogged pace table', async () => {
+    // Crash recovery truncates unlogged tables, the bot-wide row included.
+    await db.pool.query('TRUNCATE delivery.send_pace');
+    const pace = { perChat: 1, global: 25 };
+    const replicas = [new SendPacer(db.pool, pace), new SendPacer(other, pace)];
+    const slots = await Promise.all(
+      Array.from(
+        { length: 10 },
+        async (_, i) => (await (replicas[i % 2] as SendPacer).waitForSlot(9_400_000 + i)).slotMs,
+      ),
+    );
+    const sorted = slots.sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++)
+      expect((sorted[i] as number) - (sorted[i - 1] as number)).toBeGreaterThanOrEqual(39.99);
+  });
+
   it('forgets quiet chats', async () => {
     const pacer = new SendPacer(db.pool, { perChat: 1, global: 25 });
     await pacer.waitForSlot(9_300_001);

@@ -3,6 +3,7 @@ import type { ServiceContext } from '@neurocards/runtime/shell';
 import { Counter } from 'prom-client';
 import { SendPacer } from '../adapters/send-pacer.js';
 import { TelegramSender } from '../adapters/telegram-sender.js';
+import { VideoClaims } from '../adapters/video-claims.js';
 import type { DeliveryConfig } from '../config.js';
 import { Messages } from '../domain/messages.js';
 import { VideoSender } from './video-sender.js';
@@ -13,6 +14,8 @@ export interface DeliveryKit {
   telegram: TelegramSender;
   pacer: SendPacer;
   videos: VideoSender;
+  /** Who is sending which job's video right now, across replicas. */
+  claims: VideoClaims;
   /** What the seller can spend now, from their credit stream (the reservation of a running job excluded). */
   balanceOf(userId: number): Promise<number>;
 }
@@ -50,6 +53,7 @@ export function deliveryKit(service: ServiceContext<DeliveryConfig>): DeliveryKi
     telegram,
     pacer,
     videos: new VideoSender({ telegram, config, logger }),
+    claims: new VideoClaims(pool),
     async balanceOf(userId) {
       const events = await store.readStream(streamIds.credits(userId));
       return availableCredits(foldCredits(events));

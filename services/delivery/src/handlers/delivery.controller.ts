@@ -12,6 +12,7 @@ import {
   summarizeJob,
 } from '@neurocards/contracts';
 import type { JetStreamContext } from '@neurocards/runtime/bus';
+import { ExpectedVersionConflictError } from '@neurocards/runtime/event-store';
 import { SERVICE_CONTEXT, type ServiceContext } from '@neurocards/runtime/shell';
 import type { DeliveryConfig } from '../config.js';
 import { type DeliveryKit, deliveryKit } from './delivery-kit.js';
@@ -33,8 +34,27 @@ export class DeliveryController {
 
   @EventPattern<string>('VideoReady')
   async onVideoReady(@Payload() ready: EventEnvelope<'VideoReady'>, @Ctx() ctx: JetStreamContext) {
+    const { store, logger } = this.service;
+    const streamId = streamIds.job(ready.data.jobId);
+    if (deliveryFinished(summarizeJob(await store.readStream(streamId)))) return;
+    const claim = await this.kit.claims.take(ready.data.jobId, `${ctx.consumer}:${ctx.message.seq}`);
+    if (!claim) {
+      // Another copy of this event is being sent right now. Its message stays unacknowledged until the
+      // outcome is appended, and comes back if its handler dies, so this copy has nothing left to do.
+      logger.info({ jobId: ready.data.jobId }, 'video already being sent; this copy is dropped');
+      return;
+    }
+    try {
+      await this.deliver(ready, ctx);
+    } finally {
+      await claim.release();
+    }
+  }
+
+  private async deliver(ready: EventEnvelope<'VideoReady'>, ctx: JetStreamContext) {
     const { store } = this.service;
     const streamId = streamIds.job(ready.data.jobId);
+    // Read again under the claim: the handler that held it before may have just finished.
     const job = summarizeJob(await store.readStream(streamId));
     if (deliveryFinished(job)) return;
     const request = requestOf(job);
@@ -61,7 +81,9 @@ export class DeliveryController {
       const attempts = before + events.length + 1;
       events.push(newEvent('DeliveryFailed', { ...ref, errorClass, reason, attempts }, finished));
     }
-    await store.append(streamId, events, { expectedVersion: job.version });
+    // Telegram has the video (or has refused it for good): record that through a short database outage
+    // rather than leave it to the bus, whose redelivery would send the video again.
+    await appendPatiently(() => store.append(streamId, events, { expectedVersion: job.version }));
     if ('failed' in outcome)
       this.service.logger.warn({ jobId: ref.jobId, ...outcome.failed }, 'video could not be delivered');
   }
@@ -162,6 +184,23 @@ function attemptFailures(
       { causedBy: cause },
     ),
   );
+}
+
+/**
+ * Retries an append that failed for want of the database, for up to `patienceMs`; a version conflict (the
+ * job moved on) is not retried.
+ */
+async function appendPatiently(append: () => Promise<unknown>, patienceMs = 30_000): Promise<void> {
+  const deadline = Date.now() + patienceMs;
+  for (;;) {
+    try {
+      await append();
+      return;
+    } catch (error) {
+      if (error instanceof ExpectedVersionConflictError || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
 
 function notUnderstood(error: unknown): FormRefused {

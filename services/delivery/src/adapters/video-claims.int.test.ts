@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { eventStoreMigrations, migrate } from '@neurocards/runtime/event-store';
+import { createTestDatabase, type TestDatabase } from '@neurocards/runtime/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryMigrations } from '../migrations.js';
+import { VideoClaims } from './video-claims.js';
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase('delivery_claims');
+  await migrate(db.pool, [eventStoreMigrations, deliveryMigrations]);
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe('VideoClaims', () => {
+  it('lets one message send a job, and the next once the first gave it back', async () => {
+    const claims = new VideoClaims(db.pool);
+    const jobId = randomUUID();
+    const first = await claims.take(jobId, 'delivery--VideoReady:10');
+    expect(first).toBeDefined();
+    expect(await claims.take(jobId, 'delivery--VideoReady:11')).toBeUndefined();
+    await first?.release();
+    const second = await claims.take(jobId, 'delivery--VideoReady:11');
+    expect(second).toBeDefined();
+    await second?.release();
+  });
+
+  it('gives a redelivered message back the claim its failed try could not release', async () => {
+    const claims = new VideoClaims(db.pool);
+    const jobId = randomUUID();
+    // The first try took the claim, failed, and could not give it back (the database was down).
+    expect(await claims.take(jobId, 'delivery--VideoReady:20')).toBeDefined();
+    // The same message, redelivered, goes on; a copy of the event does not.
+    const again = await claims.take(jobId, 'delivery--VideoReady:20');
+    expect(again).toBeDefined();
+    expect(await claims.take(jobId, 'delivery--VideoReady:21')).toBeUndefined();
+    await again?.release();
+  });
+
+  it('lets a claim lapse when its holder stops renewing it', async () => {
+    const jobId = randomUUID();
+    const dead = new VideoClaims(db.pool, 300);
+    const held = await dead.take(jobId, 'delivery--VideoReady:30');
+    await held?.release(); // stops the renewal…
+    await db.pool.query(
+      `INSERT INTO delivery.video_claims VALUES ($1, 'delivery--VideoReady:30', clock_timestamp() + interval '300 milliseconds')`,
+      [jobId],
+    ); // …and the row stays behind, as a killed process leaves it
+    const claims = new VideoClaims(db.pool);
+    expect(await claims.take(jobId, 'delivery--VideoReady:31')).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const taken = await claims.take(jobId, 'delivery--VideoReady:31');
+    expect(taken).toBeDefined();
+    await taken?.release();
+  });
+});

@@ -1,0 +1,53 @@
+import type { Pool } from 'pg';
+
+/** A held claim on one job's video: renewed while held, given back with `release`. */
+export interface VideoClaim {
+  release(): Promise<void>;
+}
+
+/**
+ * One handler at a time sends a job's video, across copies of its VideoReady and across replicas. A copy of
+ * the event (a re-publish, a replay) arriving while the first is being sent would otherwise send the video
+ * again: the job stream only shows the delivery once it is over. The claim is a row with a lease, renewed
+ * while the send runs, and owned by one bus message (its stream sequence): a redelivery of that same
+ * message takes its claim back at once, even one its failed first try could not give back (the database
+ * was down), while a copy (another message) finds it held. A holder that dies lets the lease lapse, and its
+ * unacknowledged message comes back after the consumer's ack wait (30 s), longer than the lease.
+ */
+export class VideoClaims {
+  constructor(
+    private readonly pool: Pool,
+    private readonly leaseMs = 20_000,
+  ) {}
+
+  /** The job's claim for the message `owner`, or undefined while another message holds a live one. */
+  async take(jobId: string, owner: string): Promise<VideoClaim | undefined> {
+    const lease = `${this.leaseMs} milliseconds`;
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO delivery.video_claims AS claim (job_id, owner, until)
+       VALUES ($1, $2, clock_timestamp() + $3::interval)
+       ON CONFLICT (job_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
+       WHERE claim.until < clock_timestamp() OR claim.owner = excluded.owner`,
+      [jobId, owner, lease],
+    );
+    if (rowCount === 0) return undefined;
+    const renew = setInterval(() => {
+      this.pool
+        .query(
+          `UPDATE delivery.video_claims SET until = clock_timestamp() + $3::interval
+           WHERE job_id = $1 AND owner = $2`,
+          [jobId, owner, lease],
+        )
+        .catch(() => {}); // the database is away: the lease runs on, and the next renewal tries again
+    }, this.leaseMs / 4);
+    renew.unref();
+    return {
+      release: async () => {
+        clearInterval(renew);
+        await this.pool
+          .query('DELETE FROM delivery.video_claims WHERE job_id = $1 AND owner = $2', [jobId, owner])
+          .catch(() => {}); // left behind, the row lapses with its lease, and this message can retake it
+      },
+    };
+  }
+}
