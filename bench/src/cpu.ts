@@ -9,50 +9,57 @@ export interface CpuGroup {
   matches(pid: number, commandLine: string): boolean;
 }
 
-export type CpuSnapshot = Map<string, number>;
+/** CPU seconds used so far by every process, with its command line. */
+export type CpuSnapshot = Map<number, { commandLine: string; seconds: number }>;
 
 /**
- * CPU seconds used so far by each group of processes, read from /proc (Linux only; elsewhere empty).
- * CPU time, unlike throughput, barely moves when the machine is shared: it is what a job costs.
+ * CPU seconds used so far by each process, read from /proc (Linux only; elsewhere empty). CPU time, unlike
+ * throughput, barely moves when the machine is shared: it is what a job costs.
  */
-export function cpuSnapshot(groups: readonly CpuGroup[]): CpuSnapshot {
-  const totals: CpuSnapshot = new Map(groups.map((group) => [group.name, 0]));
+export function cpuSnapshot(): CpuSnapshot {
+  const snapshot: CpuSnapshot = new Map();
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return totals;
+    return snapshot;
   }
   for (const entry of entries) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
-    let commandLine: string;
-    let stat: string;
     try {
-      commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the parenthesised command name: state is the 1st, utime the 12th, stime the 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      snapshot.set(pid, {
+        commandLine,
+        seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND,
+      });
     } catch {
-      continue; // exited between the listing and the read
+      // exited between the listing and the read
     }
-    const group = groups.find((candidate) => candidate.matches(pid, commandLine));
-    if (!group) continue;
-    // Fields after the parenthesised command name: state is the 1st, utime the 12th, stime the 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    totals.set(group.name, (totals.get(group.name) ?? 0) + ticks / TICKS_PER_SECOND);
   }
-  return totals;
+  return snapshot;
 }
 
-/** CPU seconds each group used between two snapshots. */
-export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): Map<string, number> {
-  return new Map([...after].map(([name, seconds]) => [name, seconds - (before.get(name) ?? 0)]));
+/**
+ * CPU seconds each group used between two snapshots; a process counts in the first group it matches. A
+ * process that ended in between is not counted.
+ */
+export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot, groups: readonly CpuGroup[]) {
+  const used = new Map(groups.map((group) => [group.name, 0]));
+  for (const [pid, { commandLine, seconds }] of after) {
+    const group = groups.find((candidate) => candidate.matches(pid, commandLine));
+    if (group) used.set(group.name, (used.get(group.name) ?? 0) + seconds - (before.get(pid)?.seconds ?? 0));
+  }
+  return used;
 }
 
 export const cpuGroups = {
-  pid: (name: string, pid: number | undefined): CpuGroup => ({
+  pids: (name: string, pids: ReadonlySet<number | undefined>): CpuGroup => ({
     name,
-    matches: (candidate) => candidate === pid,
+    matches: (pid) => pids.has(pid),
   }),
   /** PostgreSQL backends serving one database (their process title names it). */
   postgresDatabase: (name: string, database: string): CpuGroup => ({

@@ -9,7 +9,7 @@ import {
   testNatsUrl,
   waitFor,
 } from '@neurocards/runtime/testing';
-import { cpuBetween, cpuGroups, cpuSnapshot } from './cpu.js';
+import { type CpuGroup, cpuBetween, cpuGroups, cpuSnapshot } from './cpu.js';
 import { generatorEnv } from './generator.js';
 import { formatRate, printTable, rawInsertRate, rawPublishRate } from './measure.js';
 import { freePortNear } from './ports.js';
@@ -133,16 +133,7 @@ export async function pipelineBenchmark(
 
     // 1. Throughput: a backlog of `jobs` at once, and the CPU it cost each process.
     const backlogSellers = await sellers(jobs);
-    const cpu = [
-      ...services.map((service) => cpuGroups.pid(service.service, service.pid)),
-      cpuGroups.postgresDatabase('postgres', db.name),
-      // The NATS server on the bus's port: shared with anything else using it at the time.
-      cpuGroups.command(
-        'nats-server',
-        new RegExp(`nats-server .*-p ${new URL(testNatsUrl).port || 4222}\\b`),
-      ),
-    ];
-    const cpuBefore = cpuSnapshot(cpu);
+    const cpuBefore = cpuSnapshot();
     const before = await countOf(db, 'VideoDelivered');
     for (let i = 0; i < jobs; i += 100)
       await inTransaction(db.pool, async (client) => {
@@ -159,7 +150,7 @@ export async function pipelineBenchmark(
       intervalMs: 250,
     });
     const span = await spanOf(db, backlogSellers);
-    const cpuPerJob = [...cpuBetween(cpuBefore, cpuSnapshot(cpu))].map(
+    const cpuPerJob = [...cpuBetween(cpuBefore, cpuSnapshot(), await cpuGroupsOf(db, services))].map(
       ([name, seconds]): [string, number] => [name, (seconds * 1000) / jobs],
     );
     const cpuTotal = cpuPerJob.reduce((sum, [, ms]) => sum + ms, 0);
@@ -292,4 +283,26 @@ async function stagesOf(db: TestDatabase, userIds: number[]): Promise<Array<[str
     [userIds],
   );
   return rows.map((row) => [row.type, Number(row.p50), Number(row.p99)]);
+}
+
+/**
+ * The processes whose CPU a job costs: each service, the PostgreSQL backends of this database by the
+ * service they serve (their application_name), and the NATS server on the bus's port, which is shared with
+ * anything else using it at the time.
+ */
+async function cpuGroupsOf(db: TestDatabase, services: readonly ServiceProcess[]): Promise<CpuGroup[]> {
+  const { rows } = await db.pool.query<{ pid: number; application_name: string }>(
+    'SELECT pid, application_name FROM pg_stat_activity WHERE datname = current_database()',
+  );
+  const backends = new Map<string, Set<number>>();
+  for (const { pid, application_name } of rows) {
+    const name = `postgres: ${application_name.replace(/^neurocards-/, '').replace(/^relay-\d+$/, 'relay')}`;
+    backends.set(name, (backends.get(name) ?? new Set()).add(pid));
+  }
+  return [
+    ...services.map((service) => cpuGroups.pids(service.service, new Set([service.pid]))),
+    ...[...backends].sort().map(([name, pids]) => cpuGroups.pids(name, pids)),
+    cpuGroups.postgresDatabase('postgres: other', db.name),
+    cpuGroups.command('nats-server', new RegExp(`nats-server .*-p ${new URL(testNatsUrl).port || 4222}\\b`)),
+  ];
 }
