@@ -81,6 +81,7 @@ export class FakeKie extends FakeHttpServer {
     const now = options.now ?? Date.now;
     this.settings = {
       latencyMs: options.latencyMs ?? 0,
+      createReplyDelayMs: 0,
       taskDuration: options.taskDurationMs ?? 0,
       hmacKey: options.hmacKey,
       credits: options.credits ?? 100_000,

@@ -64,7 +64,10 @@ export class KieHttpApi {
       case 'POST /api/v1/jobs/createTask': {
         const body = await readJsonObject(req, jsonLimit);
         if (this.malformed(call, body, { route: 'createTask', body })) return;
-        return this.reply(call, body, createTask(this.state, apiKey, body));
+        const created = createTask(this.state, apiKey, body);
+        const { createReplyDelayMs } = this.state.settings;
+        if (createReplyDelayMs > 0) await sleep(createReplyDelayMs);
+        return this.reply(call, body, created);
       }
       case 'GET /api/v1/jobs/recordInfo': {
         const taskId = url.searchParams.get('taskId');

@@ -16,6 +16,11 @@ import type {
 /** Settings tests may change while the fake runs. */
 export interface KieSettings {
   latencyMs: number;
+  /**
+   * Extra delay of createTask's answer after the task exists, so a quick task's callback can arrive
+   * before the caller has the task id (the network can reorder them).
+   */
+  createReplyDelayMs: number;
   taskDuration: KieTaskDuration;
   hmacKey: string | undefined;
   credits: number;

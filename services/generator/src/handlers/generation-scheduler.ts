@@ -122,7 +122,7 @@ export class GenerationScheduler extends LoopWorker {
          SELECT job_id FROM generator.jobs
          WHERE NOT done AND next_run_at <= now() AND (lease_until IS NULL OR lease_until < now())
          ORDER BY next_run_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-       RETURNING job_id, polls, callback_token, image_url`,
+       RETURNING job_id, polls, callback_token, image_url, now()::text AS claimed_at`,
       [this.workerId, config.GENERATOR_LEASE, limit],
     );
     return rows;
@@ -140,11 +140,16 @@ export class GenerationScheduler extends LoopWorker {
     const runInMs = outcome.done ? 0 : outcome.runInMs;
     const polls = outcome.done ? row.polls : (outcome.polls ?? row.polls);
     const imageUrl = outcome.done ? row.image_url : (outcome.imageUrl ?? row.image_url);
+    // A callback that came while the step ran made the job due after the claim: that stays, or the
+    // callback would be lost and the job would wait for its next poll.
     await this.deps.service.pool.query(
-      `UPDATE generator.jobs SET done = $3, next_run_at = now() + $4 * interval '1 millisecond', polls = $5,
-         image_url = $6, lease_owner = NULL, lease_until = NULL, updated_at = now()
+      `UPDATE generator.jobs SET done = $3, polls = $5, image_url = $6, lease_owner = NULL, lease_until = NULL,
+         updated_at = now(),
+         next_run_at = CASE WHEN next_run_at > $7::timestamptz
+                            THEN least(next_run_at, now() + $4 * interval '1 millisecond')
+                            ELSE now() + $4 * interval '1 millisecond' END
        WHERE job_id = $1 AND lease_owner = $2`,
-      [row.job_id, this.workerId, outcome.done, runInMs, polls, imageUrl],
+      [row.job_id, this.workerId, outcome.done, runInMs, polls, imageUrl, row.claimed_at],
     );
   }
 }

@@ -40,6 +40,8 @@ export interface JobRow {
   polls: number;
   callback_token: string;
   image_url: string | null;
+  /** When this replica claimed the row (PostgreSQL's clock, as text to keep its microseconds). */
+  claimed_at: string;
 }
 
 export interface StepDependencies {
