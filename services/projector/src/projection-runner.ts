@@ -9,9 +9,6 @@ import type { Pool } from 'pg';
 import { parseBatch, recordSkipped } from './projections/batch.js';
 import { checkpointName, PROJECTION_LOCK_CLASS, type Projection } from './projections/projection.js';
 
-/** The pause after a short batch: a little lag for several times fewer transactions under load. */
-const GATHER_MS = 10;
-
 /**
  * Tails the event store for one projection. Each batch runs in one transaction that takes the projection's
  * advisory lock (so one projector replica works at a time, and a rebuild can hold it off while it swaps
@@ -71,10 +68,9 @@ export class ProjectionRunner extends LoopWorker {
       try {
         const read = await this.step();
         this.lastProgressAt = Date.now();
-        if (read === 0) await this.sleeper.sleep(this.options.idlePollMs ?? 50);
-        // A short batch means caught up: let the next events gather for a moment rather than read them one
-        // by one, which under a steady flow costs a transaction per handful of events.
-        else if (read < (this.options.batchSize ?? 500)) await this.sleeper.sleep(GATHER_MS);
+        // A short batch means caught up: let the next events gather for one pause rather than read them a
+        // handful at a time, which under a steady flow costs four transactions (one per projection) each.
+        if (read < (this.options.batchSize ?? 500)) await this.sleeper.sleep(this.options.idlePollMs ?? 50);
       } catch (error) {
         this.deps.logger.error({ err: error, projection: this.name }, 'projection step failed; retrying');
         await this.sleeper.sleep(1000);
