@@ -34,9 +34,7 @@ export class DeliveryController {
 
   @EventPattern<string>('VideoReady')
   async onVideoReady(@Payload() ready: EventEnvelope<'VideoReady'>, @Ctx() ctx: JetStreamContext) {
-    const { store, logger } = this.service;
-    const streamId = streamIds.job(ready.data.jobId);
-    if (deliveryFinished(summarizeJob(await store.readStream(streamId)))) return;
+    const { logger } = this.service;
     const claim = await this.kit.claims.take(ready.data.jobId, `${ctx.consumer}:${ctx.message.seq}`);
     if (!claim) {
       // Another copy of this event is being sent right now. Its message stays unacknowledged until the
@@ -54,7 +52,8 @@ export class DeliveryController {
   private async deliver(ready: EventEnvelope<'VideoReady'>, ctx: JetStreamContext) {
     const { store } = this.service;
     const streamId = streamIds.job(ready.data.jobId);
-    // Read again under the claim: the handler that held it before may have just finished.
+    // Read under the claim: a copy of this event, or the handler that held the claim before, may have
+    // finished the job already.
     const job = summarizeJob(await store.readStream(streamId));
     if (deliveryFinished(job)) return;
     const request = requestOf(job);
