@@ -41,11 +41,18 @@ export class KieTaskBoard {
     this.byId.set(task.taskId, task);
     const duration = this.options.duration();
     if (task.callBackUrl && duration !== 'manual') {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        this.stateOf(task);
-      }, duration);
-      this.timers.add(timer);
+      const finishIn = (ms: number) => {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          if (task.forcedState || this.stateOf(task) === 'success' || this.stateOf(task) === 'fail') return;
+          // A timer may fire a little before the clock says the time has come: look again then, or the
+          // callback would wait for the next poll.
+          const left = task.createTime + duration - this.options.now();
+          if (left > 0) finishIn(left);
+        }, ms);
+        this.timers.add(timer);
+      };
+      finishIn(duration);
     }
     return task;
   }
