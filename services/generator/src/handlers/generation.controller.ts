@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { EventPattern, Payload } from '@nestjs/microservices';
 import type { EventEnvelope } from '@neurocards/contracts';
-import { handleOnce, type JetStreamContext } from '@neurocards/runtime/bus';
 import { SERVICE_CONTEXT, type ServiceContext } from '@neurocards/runtime/shell';
 import type { GeneratorConfig } from '../config.js';
 import { JOB_DUE, jobSignals } from './job-signals.js';
@@ -17,16 +16,13 @@ export class GenerationController {
   constructor(@Inject(SERVICE_CONTEXT) private readonly service: ServiceContext<GeneratorConfig>) {}
 
   @EventPattern<string>('CreditReserved')
-  async onCreditReserved(@Payload() reserved: EventEnvelope<'CreditReserved'>, @Ctx() ctx: JetStreamContext) {
+  async onCreditReserved(@Payload() reserved: EventEnvelope<'CreditReserved'>) {
     const { jobId, userId } = reserved.data;
-    await handleOnce(
-      this.service.pool,
-      { schema: 'generator', consumer: ctx.consumer, eventId: reserved.eventId },
-      (client) =>
-        client.query(
-          `INSERT INTO generator.jobs (job_id, user_id, callback_token) VALUES ($1, $2, $3) ON CONFLICT (job_id) DO NOTHING`,
-          [jobId, userId, randomBytes(24).toString('base64url')],
-        ),
+    // One statement, idempotent by itself: a copy of the event finds the row and changes nothing, so the
+    // inbox's transaction would only add round trips.
+    await this.service.pool.query(
+      `INSERT INTO generator.jobs (job_id, user_id, callback_token) VALUES ($1, $2, $3) ON CONFLICT (job_id) DO NOTHING`,
+      [jobId, userId, randomBytes(24).toString('base64url')],
     );
     jobSignals.emit(JOB_DUE);
   }
