@@ -41,10 +41,11 @@ export class ProjectionRunner extends LoopWorker {
   async step(): Promise<number> {
     const { pool, store } = this.deps;
     const read = await inTransaction(pool, async (db) => {
-      const { rows } = await db.query<{ locked: boolean }>(
-        'SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked',
-        [PROJECTION_LOCK_CLASS, this.name],
-      );
+      const { rows } = await db.query<{ locked: boolean }>({
+        name: 'nc_projection_lock',
+        text: 'SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked',
+        values: [PROJECTION_LOCK_CLASS, this.name],
+      });
       if (!rows[0]?.locked) return 0;
       const from = await loadCheckpoint(db, this.name);
       const records = await store.readAll(from, this.options.batchSize ?? 500, db);

@@ -33,10 +33,11 @@ export async function handleOnce<T>(
 ): Promise<InboxOutcome<T>> {
   assertIdentifier(inbox.schema);
   return inTransaction(pool, async (client) => {
-    const { rowCount } = await client.query(
-      `INSERT INTO ${inbox.schema}.inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-      [inbox.consumer, inbox.eventId],
-    );
+    const { rowCount } = await client.query({
+      name: `nc_inbox_${inbox.schema}`,
+      text: `INSERT INTO ${inbox.schema}.inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+      values: [inbox.consumer, inbox.eventId],
+    });
     if (rowCount === 0) return { duplicate: true };
     return { duplicate: false, result: await effect(client) };
   });

@@ -5,10 +5,11 @@ type Queryable = Pick<PoolClient, 'query'>;
 
 /** Reads a tailing reader's checkpoint; the start of the log when it has none. */
 export async function loadCheckpoint(db: Queryable, name: string): Promise<TailPosition> {
-  const { rows } = await db.query<{ transaction_id: string; global_position: string }>(
-    'SELECT transaction_id::text, global_position::text FROM es.checkpoints WHERE name = $1',
-    [name],
-  );
+  const { rows } = await db.query<{ transaction_id: string; global_position: string }>({
+    name: 'nc_checkpoint_load',
+    text: 'SELECT transaction_id::text, global_position::text FROM es.checkpoints WHERE name = $1',
+    values: [name],
+  });
   const row = rows[0];
   if (!row) return START_OF_ALL;
   return { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) };
@@ -16,11 +17,12 @@ export async function loadCheckpoint(db: Queryable, name: string): Promise<TailP
 
 /** Stores a checkpoint; call it in the same transaction as the effects it covers where there are any. */
 export async function saveCheckpoint(db: Queryable, name: string, position: TailPosition): Promise<void> {
-  await db.query(
-    `INSERT INTO es.checkpoints (name, transaction_id, global_position, updated_at)
+  await db.query({
+    name: 'nc_checkpoint_save',
+    text: `INSERT INTO es.checkpoints (name, transaction_id, global_position, updated_at)
      VALUES ($1, $2::xid8, $3::bigint, now())
      ON CONFLICT (name) DO UPDATE
        SET transaction_id = excluded.transaction_id, global_position = excluded.global_position, updated_at = now()`,
-    [name, position.transactionId.toString(), position.globalPosition.toString()],
-  );
+    values: [name, position.transactionId.toString(), position.globalPosition.toString()],
+  });
 }

@@ -20,17 +20,22 @@ export async function decideCredits(
 async function mirrorReservations(client: PoolClient, events: readonly AnyNewEvent[]): Promise<void> {
   for (const event of events) {
     if (event.type === 'CreditReserved') {
-      await client.query(
-        `INSERT INTO billing.open_reservations (job_id, user_id, expires_at) VALUES ($1, $2, $3)
+      await client.query({
+        name: 'nc_billing_reservation_open',
+        text: `INSERT INTO billing.open_reservations (job_id, user_id, expires_at) VALUES ($1, $2, $3)
          ON CONFLICT (job_id) DO NOTHING`,
-        [event.data.jobId, event.data.userId, event.data.expiresAt],
-      );
+        values: [event.data.jobId, event.data.userId, event.data.expiresAt],
+      });
     } else if (
       event.type === 'CreditCaptured' ||
       event.type === 'CreditRefunded' ||
       event.type === 'CreditCaptureWaived'
     ) {
-      await client.query('DELETE FROM billing.open_reservations WHERE job_id = $1', [event.data.jobId]);
+      await client.query({
+        name: 'nc_billing_reservation_close',
+        text: 'DELETE FROM billing.open_reservations WHERE job_id = $1',
+        values: [event.data.jobId],
+      });
     }
   }
 }

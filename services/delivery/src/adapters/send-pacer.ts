@@ -33,10 +33,11 @@ export class SendPacer {
   async waitForSlot(chatId: number | string): Promise<{ waitedMs: number; slotMs: number }> {
     const started = performance.now();
     for (;;) {
-      const { rows } = await this.pool.query<{ wait_ms: number; granted: boolean; slot_ms: number }>(
-        'SELECT wait_ms, granted, slot_ms FROM delivery.take_send_slot($1, $2, $3)',
-        [chatKey(chatId), this.chatGap, this.globalGap],
-      );
+      const { rows } = await this.pool.query<{ wait_ms: number; granted: boolean; slot_ms: number }>({
+        name: 'nc_delivery_send_slot',
+        text: 'SELECT wait_ms, granted, slot_ms FROM delivery.take_send_slot($1, $2, $3)',
+        values: [chatKey(chatId), this.chatGap, this.globalGap],
+      });
       const {
         wait_ms: waitMs,
         granted,

@@ -23,21 +23,23 @@ export class VideoClaims {
   /** The job's claim for the message `owner`, or undefined while another message holds a live one. */
   async take(jobId: string, owner: string): Promise<VideoClaim | undefined> {
     const lease = `${this.leaseMs} milliseconds`;
-    const { rowCount } = await this.pool.query(
-      `INSERT INTO delivery.video_claims AS claim (job_id, owner, until)
+    const { rowCount } = await this.pool.query({
+      name: 'nc_delivery_claim_take',
+      text: `INSERT INTO delivery.video_claims AS claim (job_id, owner, until)
        VALUES ($1, $2, clock_timestamp() + $3::interval)
        ON CONFLICT (job_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
        WHERE claim.until < clock_timestamp() OR claim.owner = excluded.owner`,
-      [jobId, owner, lease],
-    );
+      values: [jobId, owner, lease],
+    });
     if (rowCount === 0) return undefined;
     const renew = setInterval(() => {
       this.pool
-        .query(
-          `UPDATE delivery.video_claims SET until = clock_timestamp() + $3::interval
+        .query({
+          name: 'nc_delivery_claim_renew',
+          text: `UPDATE delivery.video_claims SET until = clock_timestamp() + $3::interval
            WHERE job_id = $1 AND owner = $2`,
-          [jobId, owner, lease],
-        )
+          values: [jobId, owner, lease],
+        })
         .catch(() => {}); // the database is away: the lease runs on, and the next renewal tries again
     }, this.leaseMs / 4);
     renew.unref();
@@ -45,7 +47,11 @@ export class VideoClaims {
       release: async () => {
         clearInterval(renew);
         await this.pool
-          .query('DELETE FROM delivery.video_claims WHERE job_id = $1 AND owner = $2', [jobId, owner])
+          .query({
+            name: 'nc_delivery_claim_release',
+            text: 'DELETE FROM delivery.video_claims WHERE job_id = $1 AND owner = $2',
+            values: [jobId, owner],
+          })
           .catch(() => {}); // left behind, the row lapses with its lease, and this message can retake it
       },
     };

@@ -18,10 +18,11 @@ export class CreationRateLimiter {
   async acquire(): Promise<CreationSlot> {
     // A little longer than KIE's own window: our clock and theirs, and the request's flight, differ.
     const windowMs = this.limit.windowMs + WINDOW_MARGIN_MS;
-    const { rows } = await this.pool.query<{ granted: boolean; retry_ms: number | null }>(
-      'SELECT granted, retry_ms FROM generator.take_creation_slot($1, $2)',
-      [this.limit.count, windowMs],
-    );
+    const { rows } = await this.pool.query<{ granted: boolean; retry_ms: number | null }>({
+      name: 'nc_generator_creation_slot',
+      text: 'SELECT granted, retry_ms FROM generator.take_creation_slot($1, $2)',
+      values: [this.limit.count, windowMs],
+    });
     const slot = rows[0];
     if (slot?.granted) return { granted: true };
     return { granted: false, retryInMs: Math.max(50, Math.ceil(slot?.retry_ms ?? windowMs)) };

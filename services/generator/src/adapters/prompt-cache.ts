@@ -30,10 +30,11 @@ export class PromptCache {
   }
 
   async get(key: string): Promise<CachedPrompt | undefined> {
-    const { rows } = await this.pool.query<CachedPrompt>(
-      'SELECT prompt, source FROM generator.prompt_cache WHERE input_hash = $1',
-      [key],
-    );
+    const { rows } = await this.pool.query<CachedPrompt>({
+      name: 'nc_generator_prompt_get',
+      text: 'SELECT prompt, source FROM generator.prompt_cache WHERE input_hash = $1',
+      values: [key],
+    });
     return rows[0];
   }
 

@@ -116,24 +116,26 @@ export class GenerationScheduler extends LoopWorker {
 
   private async claim(limit: number): Promise<JobRow[]> {
     const { pool, config } = this.deps.service;
-    const { rows } = await pool.query<JobRow>(
-      `UPDATE generator.jobs SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
+    const { rows } = await pool.query<JobRow>({
+      name: 'nc_generator_claim',
+      text: `UPDATE generator.jobs SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
        WHERE job_id IN (
          SELECT job_id FROM generator.jobs
          WHERE NOT done AND next_run_at <= now() AND (lease_until IS NULL OR lease_until < now())
          ORDER BY next_run_at LIMIT $3 FOR UPDATE SKIP LOCKED)
        RETURNING job_id, polls, callback_token, image_url, now()::text AS claimed_at`,
-      [this.workerId, config.GENERATOR_LEASE, limit],
-    );
+      values: [this.workerId, config.GENERATOR_LEASE, limit],
+    });
     return rows;
   }
 
   private async renew(jobId: string): Promise<void> {
-    await this.deps.service.pool.query(
-      `UPDATE generator.jobs SET lease_until = now() + $3 * interval '1 millisecond'
+    await this.deps.service.pool.query({
+      name: 'nc_generator_renew',
+      text: `UPDATE generator.jobs SET lease_until = now() + $3 * interval '1 millisecond'
        WHERE job_id = $1 AND lease_owner = $2`,
-      [jobId, this.workerId, this.deps.service.config.GENERATOR_LEASE],
-    );
+      values: [jobId, this.workerId, this.deps.service.config.GENERATOR_LEASE],
+    });
   }
 
   private async release(row: JobRow, outcome: StepOutcome): Promise<void> {
@@ -142,14 +144,15 @@ export class GenerationScheduler extends LoopWorker {
     const imageUrl = outcome.done ? row.image_url : (outcome.imageUrl ?? row.image_url);
     // A callback that came while the step ran made the job due after the claim: that stays, or the
     // callback would be lost and the job would wait for its next poll.
-    await this.deps.service.pool.query(
-      `UPDATE generator.jobs SET done = $3, polls = $5, image_url = $6, lease_owner = NULL, lease_until = NULL,
+    await this.deps.service.pool.query({
+      name: 'nc_generator_release',
+      text: `UPDATE generator.jobs SET done = $3, polls = $5, image_url = $6, lease_owner = NULL, lease_until = NULL,
          updated_at = now(),
          next_run_at = CASE WHEN next_run_at > $7::timestamptz
                             THEN least(next_run_at, now() + $4 * interval '1 millisecond')
                             ELSE now() + $4 * interval '1 millisecond' END
        WHERE job_id = $1 AND lease_owner = $2`,
-      [row.job_id, this.workerId, outcome.done, runInMs, polls, imageUrl, row.claimed_at],
-    );
+      values: [row.job_id, this.workerId, outcome.done, runInMs, polls, imageUrl, row.claimed_at],
+    });
   }
 }

@@ -20,10 +20,11 @@ export class GenerationController {
     const { jobId, userId } = reserved.data;
     // One statement, idempotent by itself: a copy of the event finds the row and changes nothing, so the
     // inbox's transaction would only add round trips.
-    await this.service.pool.query(
-      `INSERT INTO generator.jobs (job_id, user_id, callback_token) VALUES ($1, $2, $3) ON CONFLICT (job_id) DO NOTHING`,
-      [jobId, userId, randomBytes(24).toString('base64url')],
-    );
+    await this.service.pool.query({
+      name: 'nc_generator_schedule',
+      text: `INSERT INTO generator.jobs (job_id, user_id, callback_token) VALUES ($1, $2, $3) ON CONFLICT (job_id) DO NOTHING`,
+      values: [jobId, userId, randomBytes(24).toString('base64url')],
+    });
     jobSignals.emit(JOB_DUE);
   }
 }

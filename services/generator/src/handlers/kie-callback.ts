@@ -37,16 +37,18 @@ export function kieCallbackRoute(service: ServiceContext<GeneratorConfig>): Http
         service.logger.warn({ jobId }, 'KIE callback with a bad signature refused');
         return send(res, 401, { error: 'bad signature' });
       }
-      const { rows } = await service.pool.query<{ callback_token: string }>(
-        'SELECT callback_token FROM generator.jobs WHERE job_id = $1',
-        [jobId],
-      );
+      const { rows } = await service.pool.query<{ callback_token: string }>({
+        name: 'nc_generator_callback_token',
+        text: 'SELECT callback_token FROM generator.jobs WHERE job_id = $1',
+        values: [jobId],
+      });
       const expected = rows[0]?.callback_token;
       if (!expected || !sameText(expected, token)) return send(res, 404, { error: 'unknown callback' });
-      await service.pool.query(
-        'UPDATE generator.jobs SET next_run_at = now() WHERE job_id = $1 AND NOT done',
-        [jobId],
-      );
+      await service.pool.query({
+        name: 'nc_generator_callback_due',
+        text: 'UPDATE generator.jobs SET next_run_at = now() WHERE job_id = $1 AND NOT done',
+        values: [jobId],
+      });
       jobSignals.emit(JOB_DUE);
       send(res, 200, { ok: true });
     },
