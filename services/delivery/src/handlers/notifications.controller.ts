@@ -25,11 +25,12 @@ export class NotificationsController {
   async onGenerationRequested(@Payload() requested: EventEnvelope<'GenerationRequested'>) {
     const { orderId, orderJobIds, userId, chatId, language } = requested.data;
     const noticeAt = new Date(Date.parse(requested.occurredAt) + this.service.config.SLOW_JOB_NOTICE_AFTER);
-    await this.service.pool.query(
-      `INSERT INTO delivery.watched_orders (order_id, user_id, chat_id, language, job_ids, notice_at)
+    await this.service.pool.query({
+      name: 'nc_delivery_watch_order',
+      text: `INSERT INTO delivery.watched_orders (order_id, user_id, chat_id, language, job_ids, notice_at)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (order_id) DO NOTHING`,
-      [orderId, userId, chatId, language, orderJobIds, noticeAt],
-    );
+      values: [orderId, userId, chatId, language, orderJobIds, noticeAt],
+    });
   }
 
   @EventPattern<string>('CreditReservationRejected')

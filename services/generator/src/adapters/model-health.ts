@@ -5,9 +5,10 @@ export class ModelHealth {
   constructor(private readonly pool: Pool) {}
 
   async pausedModels(): Promise<Set<string>> {
-    const { rows } = await this.pool.query<{ model: string }>(
-      'SELECT model FROM generator.model_health WHERE paused_until > now()',
-    );
+    const { rows } = await this.pool.query<{ model: string }>({
+      name: 'nc_generator_paused_models',
+      text: 'SELECT model FROM generator.model_health WHERE paused_until > now()',
+    });
     return new Set(rows.map((row) => row.model));
   }
 
