@@ -1,11 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import type { WriteStream } from 'node:fs';
 import { waitFor } from '@neurocards/runtime/testing';
-import { freePort, type ServiceName } from './system.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const logDir = `${root}test-results/logs`;
+import { freePort, type ServiceName, serviceLog, spawnService } from './system.js';
 
 /** What happened to the processes a supervisor runs, for a test's summary. */
 export interface SupervisorEvent {
@@ -147,25 +143,12 @@ export class Supervisor {
   }
 
   private spawn(instance: Instance, attempt = 0): void {
-    const main = `${root}services/${instance.service}/dist/main.js`;
-    if (!existsSync(main)) throw new Error(`${main} is missing: run \`pnpm build\` first`);
-    mkdirSync(logDir, { recursive: true });
     let log = this.logs.get(instance.label);
     if (!log) {
-      log = createWriteStream(`${logDir}/${instance.label}.log`, { flags: 'a' });
+      log = serviceLog(instance.label);
       this.logs.set(instance.label, log);
     }
-    const child = spawn(process.execPath, [main], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        ...instance.env,
-        HTTP_PORT: String(instance.port),
-        HTTP_HOST: '127.0.0.1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.pipe(log, { end: false });
-    child.stderr?.pipe(log, { end: false });
+    const child = spawnService(instance.service, instance.env, instance.port, log);
     instance.child = child;
     instance.becameReady = false;
     const startedAt = Date.now();

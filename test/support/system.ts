@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@neurocards/runtime/testing';
@@ -39,17 +39,10 @@ export async function startService(
   label: string = name,
   options: { port?: number } = {},
 ): Promise<RunningProcess> {
-  const main = `${root}services/${name}/dist/main.js`;
-  if (!existsSync(main)) throw new Error(`${main} is missing: run \`pnpm build\` first`);
-  mkdirSync(logDir, { recursive: true });
   const port = options.port ?? (await freePort());
-  const log = createWriteStream(`${logDir}/${label}.log`, { flags: 'a' });
-  const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH ?? '', ...env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  const log = serviceLog(label);
+  const child = spawnService(name, env, port, log);
+  child.once('close', () => log.end());
   const url = `http://127.0.0.1:${port}`;
   let exited: number | null = null;
   child.once('exit', (code) => {
@@ -65,6 +58,33 @@ export async function startService(
     { timeoutMs: 30_000, intervalMs: 100 },
   );
   return { name, child, port, url };
+}
+
+/** The append-only log file of a service process, test-results/logs/<label>.log. */
+export function serviceLog(label: string): WriteStream {
+  mkdirSync(logDir, { recursive: true });
+  return createWriteStream(`${logDir}/${label}.log`, { flags: 'a' });
+}
+
+/**
+ * Spawns one service from its build (`services/<name>/dist/main.js`) with only PATH and `env`, its
+ * operations server on 127.0.0.1:`port`, and its output appended to `log` (left open for the next process).
+ */
+export function spawnService(
+  name: ServiceName,
+  env: Record<string, string>,
+  port: number,
+  log: WriteStream,
+): ChildProcess {
+  const main = `${root}services/${name}/dist/main.js`;
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`pnpm build\` first`);
+  const child = spawn(process.execPath, [main], {
+    env: { PATH: process.env.PATH ?? '', ...env, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  return child;
 }
 
 /** Sends SIGTERM and waits for the exit code (SIGKILL after `timeoutMs`). */
