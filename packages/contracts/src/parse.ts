@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { eventCatalog, isEventType } from './catalog.js';
-import { type DomainEvent, envelopeSchema } from './envelope.js';
+import { type DomainEvent, envelopeSchema, type RawEnvelope } from './envelope.js';
 
 export type EventParseErrorCode =
   | 'INVALID_JSON'
@@ -50,7 +50,23 @@ export function parseEvent(input: unknown): ParseEventResult {
     });
   }
 
-  const { type, schemaVersion, eventId } = envelope.data;
+  return typedEvent(envelope.data);
+}
+
+/**
+ * An event read back from the event store. Its envelope columns are typed by PostgreSQL and were checked
+ * when it was appended, so only what can change under a reader is checked: a known type, a schema version
+ * this reader understands, and the data against its schema (as on the bus).
+ * @throws EventParseError
+ */
+export function parseStoredEvent(stored: RawEnvelope): DomainEvent {
+  const result = typedEvent(stored);
+  if (!result.ok) throw result.error;
+  return result.event;
+}
+
+function typedEvent(envelope: RawEnvelope): ParseEventResult {
+  const { type, schemaVersion, eventId } = envelope;
   if (!isEventType(type)) {
     return fail('UNKNOWN_TYPE', `unknown event type ${JSON.stringify(type)}`, { eventId, type });
   }
@@ -63,7 +79,7 @@ export function parseEvent(input: unknown): ParseEventResult {
     );
   }
 
-  const data = spec.data.safeParse(envelope.data.data);
+  const data = spec.data.safeParse(envelope.data);
   if (!data.success) {
     return fail('INVALID_DATA', `invalid ${type} data: ${summarize(data.error.issues)}`, {
       eventId,
@@ -72,7 +88,7 @@ export function parseEvent(input: unknown): ParseEventResult {
       issues: data.error.issues,
     });
   }
-  return { ok: true, event: { ...envelope.data, type, data: data.data } as DomainEvent };
+  return { ok: true, event: { ...envelope, type, data: data.data } as DomainEvent };
 }
 
 /** Like parseEvent, but throws the EventParseError; for places where a bad event is a bug. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { eventCatalog, eventTypes } from './catalog.js';
 import { newEvent } from './envelope.js';
-import { parseEvent, parseEventOrThrow } from './parse.js';
+import { parseEvent, parseEventOrThrow, parseStoredEvent } from './parse.js';
 
 const jobId = randomUUID();
 
@@ -111,6 +111,23 @@ describe('parseEvent', () => {
 
   it('parseEventOrThrow throws the typed error', () => {
     expect(() => parseEventOrThrow('nope')).toThrowError(expect.objectContaining({ code: 'INVALID_JSON' }));
+  });
+});
+
+describe('parseStoredEvent', () => {
+  it('types an event read back from the store as parseEvent does', () => {
+    const raw = storedGenerationRequested();
+    expect(parseStoredEvent(raw)).toEqual(parseEventOrThrow(raw));
+  });
+
+  it.each([
+    ['an unknown type', { type: 'CouponRedeemed' }, 'UNKNOWN_TYPE'],
+    ['a newer schema version', { schemaVersion: 99 }, 'UNSUPPORTED_SCHEMA_VERSION'],
+    ['data that breaks its schema', { data: { jobId } }, 'INVALID_DATA'],
+  ])('throws for %s', (_, overrides, code) => {
+    expect(() => parseStoredEvent(storedGenerationRequested(overrides))).toThrow(
+      expect.objectContaining({ name: 'EventParseError', code }),
+    );
   });
 });
 
