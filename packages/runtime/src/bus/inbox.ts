@@ -1,6 +1,6 @@
-import type { Pool, PoolClient } from 'pg';
+import pg, { type Pool, type PoolClient, type QueryResult } from 'pg';
 import type { Migration } from '../event-store/migrations.js';
-import { inTransaction } from '../event-store/postgres.js';
+import { inTransaction, type Transaction } from '../event-store/postgres.js';
 
 /** The inbox table of one service: event ids its consumers have handled, written with their effects. */
 export function inboxMigration(schema: string, version = 1): Migration {
@@ -24,24 +24,31 @@ export type InboxOutcome<T> = { duplicate: true } | { duplicate: false; result: 
 /**
  * Runs `effect` in one transaction together with the inbox record of (consumer, eventId). A second delivery
  * of the same event finds the record and does nothing; two replicas racing on one event serialise on the
- * record's key, and the loser sees a duplicate.
+ * record's key, and the loser sees a duplicate. `prefetch` (plain SQL, see `Transaction`) runs right after
+ * the record in the same round trip, and its result goes to the effect: the read a handler starts with.
  */
 export async function handleOnce<T>(
   pool: Pool,
   inbox: { schema: string; consumer: string; eventId: string },
-  effect: (client: PoolClient) => Promise<T>,
+  effect: (client: PoolClient, tx: Transaction & { prefetched?: QueryResult }) => Promise<T>,
+  options: { prefetch?: string } = {},
 ): Promise<InboxOutcome<T>> {
   assertIdentifier(inbox.schema);
-  return inTransaction(pool, async (client) => {
-    const { rowCount } = await client.query({
-      name: `nc_inbox_${inbox.schema}`,
-      text: `INSERT INTO ${inbox.schema}.inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-      values: [inbox.consumer, inbox.eventId],
-    });
-    if (rowCount === 0) return { duplicate: true };
-    return { duplicate: false, result: await effect(client) };
-  });
+  // The record goes with BEGIN in one round trip, so its values are inlined as quoted literals.
+  const record = `INSERT INTO ${inbox.schema}.inbox (consumer, event_id)
+    VALUES (${escapeLiteral(inbox.consumer)}, ${escapeLiteral(inbox.eventId)}::uuid) ON CONFLICT DO NOTHING`;
+  return inTransaction(
+    pool,
+    async (client, tx) => {
+      const [recorded, prefetched] = tx.opening;
+      if (recorded?.rowCount === 0) return { duplicate: true };
+      return { duplicate: false, result: await effect(client, { ...tx, prefetched }) };
+    },
+    options.prefetch === undefined ? record : `${record}; ${options.prefetch}`,
+  );
 }
+
+const { escapeLiteral } = pg;
 
 function assertIdentifier(name: string): void {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a safe schema name: ${name}`);

@@ -205,7 +205,9 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
       );
       return;
     }
-    const handler = this.getHandlerByPattern(event.type);
+    // Patterns are event types (checked in start), so the type is the key: Nest's own lookup would first
+    // try JSON.parse on it, which throws (and builds a stack trace) for every message.
+    const handler = this.messageHandlers.get(event.type);
     if (!handler) {
       await this.park(consumer, msg, 'NO_HANDLER', `no handler for ${event.type}`, event.eventId);
       return;

@@ -17,8 +17,10 @@ export interface RelayOptions {
   batchSize?: number;
   /** Publishes awaiting their JetStream ack at once; ~256 saturates one Node thread. */
   maxInFlight?: number;
-  /** Pause between polls when the log is caught up. */
+  /** Pause between polls when the last poll found nothing. */
   idlePollMs?: number;
+  /** Pause after a short batch: events are flowing, so the next ones are likely on their way. */
+  flowingPollMs?: number;
   /** Least time between two checkpoint writes while events flow. */
   checkpointEveryMs?: number;
   /** How often a stand-by asks for the lock. */
@@ -89,7 +91,7 @@ export class Relay {
   }
 
   private async lead(client: pg.Client): Promise<void> {
-    const { batchSize = 1000, idlePollMs = 50, checkpointEveryMs = 200 } = this.options;
+    const { batchSize = 1000, idlePollMs = 50, flowingPollMs = 10, checkpointEveryMs = 200 } = this.options;
     let position = await loadCheckpoint(client, this.checkpointName);
     let saved = position;
     let savedAt = Date.now();
@@ -115,8 +117,10 @@ export class Relay {
             [saved, savedAt] = [position, Date.now()];
           }
         }
-        // A short batch means we are caught up: let events accumulate instead of polling in a tight loop.
-        if (!full) await this.sleeper.sleep(idlePollMs);
+        // A short batch means we are caught up: let events accumulate instead of polling in a tight loop,
+        // briefly while they flow (each event waits half the pause on average, at every hop of a job) and
+        // longer when the log is quiet.
+        if (!full) await this.sleeper.sleep(last ? flowingPollMs : idlePollMs);
       }
     } finally {
       if (saved !== position) await saveCheckpoint(client, this.checkpointName, position).catch(() => {});

@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import pg, { type PoolClient } from 'pg';
 import { START_OF_ALL, type TailPosition } from './event-store.js';
 
 type Queryable = Pick<PoolClient, 'query'>;
@@ -17,12 +17,13 @@ export async function loadCheckpoint(db: Queryable, name: string): Promise<TailP
 
 /** Stores a checkpoint; call it in the same transaction as the effects it covers where there are any. */
 export async function saveCheckpoint(db: Queryable, name: string, position: TailPosition): Promise<void> {
-  await db.query({
-    name: 'nc_checkpoint_save',
-    text: `INSERT INTO es.checkpoints (name, transaction_id, global_position, updated_at)
-     VALUES ($1, $2::xid8, $3::bigint, now())
-     ON CONFLICT (name) DO UPDATE
-       SET transaction_id = excluded.transaction_id, global_position = excluded.global_position, updated_at = now()`,
-    values: [name, position.transactionId.toString(), position.globalPosition.toString()],
-  });
+  await db.query(saveCheckpointSql(name, position));
+}
+
+/** `saveCheckpoint` as plain SQL, for `Transaction.beforeCommit`: the checkpoint moves in the COMMIT's round trip. */
+export function saveCheckpointSql(name: string, position: TailPosition): string {
+  return `INSERT INTO es.checkpoints (name, transaction_id, global_position, updated_at)
+    VALUES (${pg.escapeLiteral(name)}, '${position.transactionId}'::xid8, ${position.globalPosition}, now())
+    ON CONFLICT (name) DO UPDATE
+      SET transaction_id = excluded.transaction_id, global_position = excluded.global_position, updated_at = now()`;
 }

@@ -1,5 +1,5 @@
-import { type AnyNewEvent, parseEventOrThrow } from '@neurocards/contracts';
-import type { Pool, PoolClient } from 'pg';
+import { type AnyNewEvent, type DomainEvent, parseStoredEvent } from '@neurocards/contracts';
+import pg, { type Pool, type PoolClient } from 'pg';
 import {
   type ExpectedVersion,
   ExpectedVersionConflictError,
@@ -84,9 +84,12 @@ interface EventRow {
   data: string;
 }
 
-// Columns come back as text and numbers and the envelope is assembled here: building JSON with
-// json_build_object and to_char costs PostgreSQL several times more than this.
-const EVENT_COLUMNS = `event_id, type, schema_version, stream_id, stream_version,
+/**
+ * The columns of es.events that `toEvents` reads, for a statement that reads events joined with other
+ * tables. They come back as text and numbers and the envelope is assembled here: building JSON with
+ * json_build_object and to_char costs PostgreSQL several times more than this.
+ */
+export const EVENT_COLUMNS = `event_id, type, schema_version, stream_id, stream_version,
   transaction_id::text, global_position::text,
   (extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_ms,
   (extract(epoch FROM recorded_at) * 1000)::float8 AS recorded_ms,
@@ -121,14 +124,41 @@ export async function readAllAfter(
        LIMIT $3`,
     values: [after.transactionId.toString(), after.globalPosition.toString(), limit],
   });
-  return rows.map((row) => ({
+  return rows.map(toStoredRecord);
+}
+
+/** `EventStore.readStream` as plain SQL with its value inlined, for sending with other statements; see `toEvents`. */
+export function readStreamSql(streamId: string): string {
+  return `SELECT ${EVENT_COLUMNS} FROM es.events
+    WHERE stream_id = ${pg.escapeLiteral(streamId)} ORDER BY stream_version`;
+}
+
+/** The rows of a `readStreamSql` statement (or any with `EVENT_COLUMNS`) as parsed, typed events. */
+export function toEvents(result: { rows: readonly unknown[] }): DomainEvent[] {
+  return (result.rows as EventRow[]).map((row) =>
+    parseStoredEvent({
+      eventId: row.event_id,
+      type: row.type,
+      schemaVersion: row.schema_version,
+      streamId: row.stream_id,
+      streamVersion: row.stream_version,
+      occurredAt: new Date(row.occurred_ms).toISOString(),
+      correlationId: row.correlation_id,
+      causationId: row.causation_id,
+      data: JSON.parse(row.data),
+    }),
+  );
+}
+
+function toStoredRecord(row: EventRow): StoredEventRecord {
+  return {
     eventId: row.event_id,
     type: row.type,
     streamId: row.stream_id,
     position: { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) },
     recordedAt: new Date(row.recorded_ms),
     json: envelopeJson(row),
-  }));
+  };
 }
 
 /** The PostgreSQL event store: append with an expected version, read a stream, tail everything in commit order. */
@@ -164,7 +194,7 @@ export class EventStore {
        WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
       values: [streamId, options.fromVersion ?? 1],
     });
-    return rows.map((row) => parseEventOrThrow(envelopeJson(row)));
+    return toEvents({ rows });
   }
 
   /** The current version of a stream; 0 when it does not exist. */

@@ -36,10 +36,28 @@ export function createPool(options: PoolOptions): pg.Pool {
   return pool;
 }
 
-/** Runs `work` inside one transaction on one pooled connection, rolling back on any error. */
+/**
+ * What `work` can do with its transaction besides querying: read what the opening statements returned, and
+ * leave statements to run with COMMIT. Both travel as plain SQL in the same message as BEGIN or COMMIT,
+ * saving a round trip each: they take no parameters, so every value in them must be quoted with
+ * `pg.escapeLiteral` or be known safe (a number, a validated uuid).
+ */
+export interface Transaction {
+  /** The results of the `opening` statements, in order (BEGIN's own left out). */
+  readonly opening: readonly pg.QueryResult[];
+  /** Runs `sql` right before COMMIT, in the same round trip, once `work` has succeeded; its failure rolls back. */
+  beforeCommit(sql: string): void;
+}
+
+/**
+ * Runs `work` inside one transaction on one pooled connection, rolling back on any error. `opening` (one or
+ * more statements, see `Transaction`) is sent together with BEGIN; each of its statements sees what the
+ * earlier ones did, with a fresh snapshot (READ COMMITTED).
+ */
 export async function inTransaction<T>(
   pool: pg.Pool,
-  work: (client: pg.PoolClient) => Promise<T>,
+  work: (client: pg.PoolClient, tx: Transaction) => Promise<T>,
+  opening?: string,
 ): Promise<T> {
   const client = await pool.connect();
   // The server may end a session between two queries (idle-in-transaction timeout, a restart): pg then
@@ -50,10 +68,17 @@ export async function inTransaction<T>(
     broken = error;
   };
   client.on('error', onError);
+  const closing: string[] = [];
   try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
+    let opened: pg.QueryResult[] = [];
+    if (opening === undefined) await client.query('BEGIN');
+    // One simple query holding several statements is one message and one reply; BEGIN opens the transaction.
+    else opened = (await simpleQueries(client, `BEGIN; ${opening}`)).slice(1);
+    const result = await work(client, {
+      opening: opened,
+      beforeCommit: (sql) => closing.push(sql),
+    });
+    await client.query([...closing, 'COMMIT'].join('; '));
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
@@ -62,6 +87,12 @@ export async function inTransaction<T>(
     client.off('error', onError);
     client.release(broken);
   }
+}
+
+/** Runs statements as one simple query; pg returns an array of results for several, one result for one. */
+async function simpleQueries(client: pg.PoolClient, sql: string): Promise<pg.QueryResult[]> {
+  const results = (await client.query(sql)) as pg.QueryResult | pg.QueryResult[];
+  return Array.isArray(results) ? results : [results];
 }
 
 export function isUniqueViolation(error: unknown): error is pg.DatabaseError {
