@@ -3,6 +3,7 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { CreditsState } from '@neurocards/contracts';
 import { type AnyNewEvent, type DomainEvent, type EventEnvelope, streamIds } from '@neurocards/contracts';
 import { handleOnce, type JetStreamContext } from '@neurocards/runtime/bus';
+import { readStreamSql, type Transaction, toEvents } from '@neurocards/runtime/event-store';
 import { SERVICE_CONTEXT, type ServiceContext } from '@neurocards/runtime/shell';
 import type { PoolClient } from 'pg';
 import type { BillingConfig } from '../config.js';
@@ -52,9 +53,9 @@ export class CreditsController {
       event,
       ctx,
       (state) => captureCredits(state, event),
-      async (client, before, added) => {
+      async (client, tx, before, added) => {
         const firstVideo = before.capturedJobs === 0 && added.some((e) => e.type === 'CreditCaptured');
-        if (firstVideo) await this.rewardReferrer(client, event);
+        if (firstVideo) await this.rewardReferrer(client, tx, event);
       },
     );
   }
@@ -100,23 +101,32 @@ export class CreditsController {
     cause: DomainEvent & { data: { userId: number } },
     ctx: JetStreamContext,
     decide: (state: CreditsState) => AnyNewEvent[],
-    after?: (client: PoolClient, before: CreditsState, added: AnyNewEvent[]) => Promise<void>,
+    after?: (
+      client: PoolClient,
+      tx: Transaction,
+      before: CreditsState,
+      added: AnyNewEvent[],
+    ) => Promise<void>,
   ): Promise<void> {
     const { pool, store, logger } = this.service;
     const userId = cause.data.userId;
+    // The credit stream is read in the round trip that opens the transaction and records the inbox entry.
     await handleOnce(
       pool,
       { schema: 'billing', consumer: ctx.consumer, eventId: cause.eventId },
-      async (client) => {
-        const { state, events } = await decideCredits(store, client, userId, decide);
+      async (client, tx) => {
+        const history = tx.prefetched && toEvents(tx.prefetched);
+        const { state, events } = await decideCredits(store, client, tx, userId, decide, history);
         if (events.length > 0) logger.info({ userId, events: events.map((e) => e.type) }, 'credits moved');
-        await after?.(client, state, events);
+        await after?.(client, tx, state, events);
       },
+      { prefetch: readStreamSql(streamIds.credits(userId)) },
     );
   }
 
   private async rewardReferrer(
     client: PoolClient,
+    tx: Transaction,
     delivered: EventEnvelope<'VideoDelivered'>,
   ): Promise<void> {
     const { store, config, logger } = this.service;
@@ -130,7 +140,7 @@ export class CreditsController {
       logger.info({ invitedUserId, reason: verdict.refused }, 'no referral bonus');
       return;
     }
-    await decideCredits(store, client, verdict.referrerId, (state) =>
+    await decideCredits(store, client, tx, verdict.referrerId, (state) =>
       grantReferralBonus(state, verdict.referrerId, invitedUserId, config.REFERRAL_BONUS, delivered),
     );
   }

@@ -25,7 +25,7 @@ export class ReservationSweeper extends LoopWorker {
 
   private async releaseOne(now: Date): Promise<boolean> {
     const { pool, store, logger } = this.service;
-    return inTransaction(pool, async (client) => {
+    return inTransaction(pool, async (client, tx) => {
       const { rows } = await client.query<{ job_id: string; user_id: number }>(
         `DELETE FROM billing.open_reservations WHERE job_id = (
            SELECT job_id FROM billing.open_reservations WHERE expires_at <= $1
@@ -35,7 +35,7 @@ export class ReservationSweeper extends LoopWorker {
       );
       const row = rows[0];
       if (!row) return false;
-      const { events } = await decideCredits(store, client, row.user_id, (state) =>
+      const { events } = await decideCredits(store, client, tx, row.user_id, (state) =>
         expireReservation(state, row.user_id, row.job_id, now),
       );
       if (events.length > 0)
