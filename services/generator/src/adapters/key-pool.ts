@@ -21,13 +21,8 @@ export class KeyPool {
     this.keys = secrets.map((secret) => ({ id: keyId(secret), secret }));
   }
 
-  /** Keys not cooling down, starting at `start` (spreads jobs over keys), in pool order after that. */
-  async available(start = 0): Promise<ApiKey[]> {
-    const { rows } = await this.pool.query<{ key_id: string }>({
-      name: 'nc_generator_cooling_keys',
-      text: 'SELECT key_id FROM generator.key_cooldowns WHERE until > now()',
-    });
-    const cooling = new Set(rows.map((row) => row.key_id));
+  /** Keys not cooling down (see `readProviderState`), starting at `start` (spreads jobs over keys), in pool order after that. */
+  usable(start: number, cooling: ReadonlySet<string>): ApiKey[] {
     const rotated = this.keys.map((_, i) => this.keys[(start + i) % this.keys.length] as ApiKey);
     return rotated.filter((key) => !cooling.has(key.id));
   }

@@ -1,16 +1,8 @@
 import type { Pool } from 'pg';
 
-/** Models that answered "paused" (or are unavailable) lately, shared by every replica. */
+/** Pauses models that answered "paused" (or are unavailable) for every replica (read with `readProviderState`). */
 export class ModelHealth {
   constructor(private readonly pool: Pool) {}
-
-  async pausedModels(): Promise<Set<string>> {
-    const { rows } = await this.pool.query<{ model: string }>({
-      name: 'nc_generator_paused_models',
-      text: 'SELECT model FROM generator.model_health WHERE paused_until > now()',
-    });
-    return new Set(rows.map((row) => row.model));
-  }
 
   async pause(model: string, ms: number, reason: string): Promise<void> {
     await this.pool.query(

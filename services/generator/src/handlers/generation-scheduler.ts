@@ -1,9 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { type DomainEvent, streamIds } from '@neurocards/contracts';
+import { EVENT_COLUMNS, toEvents } from '@neurocards/runtime/event-store';
 import { LoopWorker, withWorkContext } from '@neurocards/runtime/shell';
 import { Counter, Gauge } from 'prom-client';
+import type { ProviderState } from '../adapters/provider-state.js';
 import { JOB_DUE, jobSignals } from './job-signals.js';
 import { type JobRow, runJobStep, type StepDependencies, type StepOutcome } from './job-steps.js';
+
+/** A leased job with what its first step starts from (see `claim`). */
+interface ClaimedJob {
+  row: JobRow;
+  stream: DomainEvent[];
+  providers: ProviderState;
+}
 
 /** Pause after a step that threw (a conflict with another replica, PostgreSQL away…). */
 const ERROR_RETRY_MS = 5000;
@@ -80,7 +90,7 @@ export class GenerationScheduler extends LoopWorker {
     task.finally(() => this.running.delete(task));
   }
 
-  private async step(claimed: JobRow): Promise<void> {
+  private async step({ row: claimed, stream: read, providers }: ClaimedJob): Promise<void> {
     const { logger, config } = this.deps.service;
     const jobId = claimed.job_id;
     const renew = setInterval(
@@ -92,12 +102,19 @@ export class GenerationScheduler extends LoopWorker {
     let outcome: StepOutcome;
     try {
       outcome = await withWorkContext({ correlationId: jobId }, async () => {
-        // A step whose successor is due now hands straight on: no write-back, no new claim, no wait.
+        // A step whose successor is due now hands straight on: no write-back, no new claim, no wait, and
+        // no read of the stream when the step knows how it left it.
+        let stream: readonly DomainEvent[] | undefined = read;
+        let known: ProviderState | undefined = providers;
         for (let step = 1; ; step++) {
-          const next = await runJobStep(this.deps, row);
+          const next = await runJobStep(this.deps, row, { stream, providers: known });
           this.steps.inc({ outcome: next.done ? 'done' : 'continue' });
           if (next.done || next.runInMs > 0 || step >= MAX_CHAINED_STEPS || this.stopping) return next;
           row = { ...row, polls: next.polls ?? row.polls, image_url: next.imageUrl ?? row.image_url };
+          stream = next.stream;
+          // A step that returns its stream only added to it (the prompt). Any other may have paused a
+          // model or cooled a key, so the step after it reads the provider state again.
+          if (!stream) known = undefined;
         }
       });
     } catch (error) {
@@ -114,19 +131,53 @@ export class GenerationScheduler extends LoopWorker {
     if (!outcome.done && outcome.runInMs < IDLE_POLL_MS) setTimeout(this.wake, outcome.runInMs).unref();
   }
 
-  private async claim(limit: number): Promise<JobRow[]> {
+  /**
+   * Leases up to `limit` due jobs, and reads in the same statement what their next step starts from: each
+   * job's stream and the provider state (paused models, cooling keys). The stream is read with the
+   * statement's snapshot, which an append committed while the rows were being locked can postdate: the
+   * step's append at the read version then fails, and the step runs again.
+   */
+  private async claim(limit: number): Promise<ClaimedJob[]> {
     const { pool, config } = this.deps.service;
-    const { rows } = await pool.query<JobRow>({
+    const { rows } = await pool.query<
+      JobRow & { paused_models: string[]; cooling_keys: string[]; event_id: string | null }
+    >({
       name: 'nc_generator_claim',
-      text: `UPDATE generator.jobs SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
-       WHERE job_id IN (
-         SELECT job_id FROM generator.jobs
-         WHERE NOT done AND next_run_at <= now() AND (lease_until IS NULL OR lease_until < now())
-         ORDER BY next_run_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-       RETURNING job_id, polls, callback_token, image_url, now()::text AS claimed_at`,
-      values: [this.workerId, config.GENERATOR_LEASE, limit],
+      text: `WITH claimed AS (
+         UPDATE generator.jobs SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
+         WHERE job_id IN (
+           SELECT job_id FROM generator.jobs
+           WHERE NOT done AND next_run_at <= now() AND (lease_until IS NULL OR lease_until < now())
+           ORDER BY next_run_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+         RETURNING job_id, polls, callback_token, image_url, now()::text AS claimed_at)
+       SELECT claimed.*,
+         ARRAY(SELECT model FROM generator.model_health WHERE paused_until > now()) AS paused_models,
+         ARRAY(SELECT key_id FROM generator.key_cooldowns WHERE until > now()) AS cooling_keys,
+         ${EVENT_COLUMNS}
+       FROM claimed LEFT JOIN es.events ON es.events.stream_id = $4 || claimed.job_id::text
+       ORDER BY claimed.job_id, es.events.stream_version`,
+      values: [this.workerId, config.GENERATOR_LEASE, limit, streamIds.job('')],
     });
-    return rows;
+    // One row per event of each claimed job (the job's columns repeated), in stream order.
+    const jobs = new Map<string, { row: JobRow; events: typeof rows }>();
+    for (const row of rows) {
+      const { job_id, polls, callback_token, image_url, claimed_at } = row;
+      const job = jobs.get(job_id) ?? {
+        row: { job_id, polls, callback_token, image_url, claimed_at },
+        events: [],
+      };
+      if (row.event_id !== null) job.events.push(row);
+      jobs.set(job_id, job);
+    }
+    const providers: ProviderState = {
+      pausedModels: new Set(rows[0]?.paused_models),
+      coolingKeys: new Set(rows[0]?.cooling_keys),
+    };
+    return [...jobs.values()].map(({ row, events }) => ({
+      row,
+      stream: toEvents({ rows: events }),
+      providers,
+    }));
   }
 
   private async renew(jobId: string): Promise<void> {

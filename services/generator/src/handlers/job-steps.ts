@@ -1,5 +1,6 @@
 import {
   type AnyNewEvent,
+  type DomainEvent,
   deterministicEventId,
   type EventEnvelope,
   type JobSummary,
@@ -9,6 +10,7 @@ import {
   streamIds,
   summarizeJob,
 } from '@neurocards/contracts';
+import type { AppendResult } from '@neurocards/runtime/event-store';
 import type { ServiceContext } from '@neurocards/runtime/shell';
 import type { CreationRateLimiter } from '../adapters/creation-rate.js';
 import type { ApiKey, KeyPool } from '../adapters/key-pool.js';
@@ -19,6 +21,7 @@ import type { PhotoUploads } from '../adapters/photo-uploads.js';
 import { PromptCache } from '../adapters/prompt-cache.js';
 import type { PromptWriter } from '../adapters/prompt-writer.js';
 import { providerFailureFrom } from '../adapters/provider-errors.js';
+import { type ProviderState, readProviderState } from '../adapters/provider-state.js';
 import { downloadTelegramPhoto, PhotoError } from '../adapters/telegram-files.js';
 import type { GeneratorConfig } from '../config.js';
 import {
@@ -30,10 +33,19 @@ import {
 import { chooseModel, type NextStep, planNextStep, pollDelayMs } from '../domain/generation-plan.js';
 import { findVideoModel, modelOrder } from '../domain/models.js';
 
-/** What the scheduler does with a job after a step. */
+/**
+ * What the scheduler does with a job after a step. `stream` is the job stream as this step left it, when
+ * it knows it exactly (it appended at the version it read): a step chained straight after needs no read.
+ */
 export type StepOutcome =
   | { done: true }
-  | { done: false; runInMs: number; polls?: number; imageUrl?: string };
+  | {
+      done: false;
+      runInMs: number;
+      polls?: number;
+      imageUrl?: string;
+      stream?: readonly DomainEvent[];
+    };
 
 export interface JobRow {
   job_id: string;
@@ -65,9 +77,14 @@ const MODEL_PAUSE_MS = 10 * 60_000;
  * task, or end the job. Every fact goes to the job stream with the version read, so a replica that raced
  * this one (its lease expired) fails to append instead of writing twice.
  */
-export async function runJobStep(deps: StepDependencies, row: JobRow): Promise<StepOutcome> {
-  const { store, config } = deps.service;
-  const job = summarizeJob(await store.readStream(streamIds.job(row.job_id)));
+export async function runJobStep(
+  deps: StepDependencies,
+  row: JobRow,
+  known: { stream?: readonly DomainEvent[]; providers?: ProviderState } = {},
+): Promise<StepOutcome> {
+  const { store, config, pool } = deps.service;
+  const stream = known.stream ?? (await store.readStream(streamIds.job(row.job_id)));
+  const job = summarizeJob(stream);
   const context = {
     now: new Date(),
     models: modelOrder(config.KIE_MODEL, config.KIE_MODEL_FALLBACKS),
@@ -75,10 +92,11 @@ export async function runJobStep(deps: StepDependencies, row: JobRow): Promise<S
     pollTimeoutMs: config.KIE_POLL_TIMEOUT,
   };
   let plan: NextStep = planNextStep(job, context);
-  // Paused models matter only to the choice of the next attempt's model, so they are asked for only then.
+  // Paused models and cooling keys matter only to a submission, so they are asked for only then.
+  let providers: ProviderState | undefined;
   if (plan.kind === 'submit') {
-    const pausedModels = await deps.health.pausedModels();
-    plan = { ...plan, model: chooseModel(job, { ...context, pausedModels }) };
+    providers = known.providers ?? (await readProviderState(pool));
+    plan = { ...plan, model: chooseModel(job, { ...context, pausedModels: providers.pausedModels }) };
   }
   switch (plan.kind) {
     case 'done':
@@ -86,19 +104,23 @@ export async function runJobStep(deps: StepDependencies, row: JobRow): Promise<S
     case 'wait':
       return { done: false, runInMs: Math.max(0, plan.until.getTime() - Date.now()) };
     case 'prepare_prompt':
-      await preparePrompt(deps, job);
-      return { done: false, runInMs: 0 };
+      return { done: false, runInMs: 0, stream: await preparePrompt(deps, job, stream) };
     case 'give_up':
       await append(deps, job, [generationFailed(job, plan.failure)]);
       return { done: true };
     case 'submit':
-      return submit(deps, job, row, plan.attempt, plan.model);
+      return submit(deps, job, row, plan.attempt, plan.model, providers?.coolingKeys ?? new Set());
     case 'poll':
       return poll(deps, job, row, plan.submission, plan.expired);
   }
 }
 
-async function preparePrompt(deps: StepDependencies, job: JobSummary): Promise<void> {
+/** Writes the prompt and returns the stream with it, or nothing when the append found it stored already. */
+async function preparePrompt(
+  deps: StepDependencies,
+  job: JobSummary,
+  stream: readonly DomainEvent[],
+): Promise<readonly DomainEvent[] | undefined> {
   const request = requestOf(job);
   const { product, templateId, wishes, language } = request.data;
   const key = PromptCache.key({ product, templateId, wishes, language });
@@ -107,13 +129,17 @@ async function preparePrompt(deps: StepDependencies, job: JobSummary): Promise<v
     prompt = await deps.prompts.write({ product, templateId, wishes, language });
     await deps.promptCache.put(key, prompt);
   }
-  await append(deps, job, [
-    newEvent(
-      'PromptPrepared',
-      { ...jobRef(request), prompt: prompt.prompt, source: prompt.source },
-      { causedBy: request },
-    ),
-  ]);
+  const prepared = newEvent(
+    'PromptPrepared',
+    { ...jobRef(request), prompt: prompt.prompt, source: prompt.source },
+    { causedBy: request },
+  );
+  const result = await append(deps, job, [prepared]);
+  if (result.status !== 'appended') return undefined;
+  return [
+    ...stream,
+    { ...prepared, streamId: streamIds.job(request.data.jobId), streamVersion: result.streamVersion },
+  ];
 }
 
 async function submit(
@@ -122,13 +148,14 @@ async function submit(
   row: JobRow,
   attempt: number,
   modelId: string,
+  coolingKeys: ReadonlySet<string>,
 ): Promise<StepOutcome> {
   const { config } = deps.service;
   const request = requestOf(job);
   const model = findVideoModel(modelId);
   if (!model) throw new Error(`no video model ${modelId}`);
 
-  const keys = await deps.keys.available(hashIndex(request.data.jobId));
+  const keys = deps.keys.usable(hashIndex(request.data.jobId), coolingKeys);
   if (keys.length === 0) {
     // Every key is cooling down: a rate limit passes, a billing problem needs ops.
     const failure: ProviderFailure = {
@@ -327,9 +354,9 @@ async function uploadPhoto(
   });
 }
 
-async function append(deps: StepDependencies, job: JobSummary, events: AnyNewEvent[]): Promise<void> {
+async function append(deps: StepDependencies, job: JobSummary, events: AnyNewEvent[]): Promise<AppendResult> {
   const request = requestOf(job);
-  await deps.service.store.append(streamIds.job(request.data.jobId), events, {
+  return deps.service.store.append(streamIds.job(request.data.jobId), events, {
     expectedVersion: job.version,
   });
 }
