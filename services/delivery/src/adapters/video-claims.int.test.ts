@@ -22,10 +22,10 @@ describe('VideoClaims', () => {
     const first = await claims.take(jobId, 'delivery--VideoReady:10');
     expect(first).toBeDefined();
     expect(await claims.take(jobId, 'delivery--VideoReady:11')).toBeUndefined();
-    await first?.release();
+    await first?.claim.release();
     const second = await claims.take(jobId, 'delivery--VideoReady:11');
     expect(second).toBeDefined();
-    await second?.release();
+    await second?.claim.release();
   });
 
   it('gives a redelivered message back the claim its failed try could not release', async () => {
@@ -37,14 +37,32 @@ describe('VideoClaims', () => {
     const again = await claims.take(jobId, 'delivery--VideoReady:20');
     expect(again).toBeDefined();
     expect(await claims.take(jobId, 'delivery--VideoReady:21')).toBeUndefined();
-    await again?.release();
+    await again?.claim.release();
+  });
+
+  it('runs the reads given with the claim in its round trip, and quotes what the owner name holds', async () => {
+    const claims = new VideoClaims(db.pool);
+    const jobId = randomUUID();
+    const owner = `delivery--VideoReady:40'; DELETE FROM delivery.video_claims; --`;
+    const taken = await claims.take(jobId, owner, [
+      `SELECT owner FROM delivery.video_claims WHERE job_id = '${jobId}'`,
+      'SELECT 2 AS two',
+    ]);
+
+    expect(taken?.reads.map((read) => read.rows)).toEqual([[{ owner }], [{ two: 2 }]]);
+    expect(await claims.take(jobId, 'delivery--VideoReady:41', ['SELECT 1'])).toBeUndefined();
+    await taken?.claim.release();
+    expect(
+      (await db.pool.query('SELECT count(*)::int AS n FROM delivery.video_claims WHERE job_id = $1', [jobId]))
+        .rows[0].n,
+    ).toBe(0);
   });
 
   it('lets a claim lapse when its holder stops renewing it', async () => {
     const jobId = randomUUID();
     const dead = new VideoClaims(db.pool, 300);
     const held = await dead.take(jobId, 'delivery--VideoReady:30');
-    await held?.release(); // stops the renewal…
+    await held?.claim.release(); // stops the renewal…
     await db.pool.query(
       `INSERT INTO delivery.video_claims VALUES ($1, 'delivery--VideoReady:30', clock_timestamp() + interval '300 milliseconds')`,
       [jobId],
@@ -54,6 +72,6 @@ describe('VideoClaims', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     const taken = await claims.take(jobId, 'delivery--VideoReady:31');
     expect(taken).toBeDefined();
-    await taken?.release();
+    await taken?.claim.release();
   });
 });

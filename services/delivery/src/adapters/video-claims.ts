@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import pg, { type Pool, type QueryResult } from 'pg';
 
 /** A held claim on one job's video: renewed while held, given back with `release`. */
 export interface VideoClaim {
@@ -20,18 +20,30 @@ export class VideoClaims {
     private readonly leaseMs = 20_000,
   ) {}
 
-  /** The job's claim for the message `owner`, or undefined while another message holds a live one. */
-  async take(jobId: string, owner: string): Promise<VideoClaim | undefined> {
+  /**
+   * The job's claim for the message `owner`, or undefined while another message holds a live one. `reads`
+   * (plain SQL, values quoted) run right after the claim in the same round trip, so they see what was
+   * committed before it was taken; their results come back with the claim.
+   */
+  async take(
+    jobId: string,
+    owner: string,
+    reads: readonly string[] = [],
+  ): Promise<{ claim: VideoClaim; reads: QueryResult[] } | undefined> {
     const lease = `${this.leaseMs} milliseconds`;
-    const { rowCount } = await this.pool.query({
-      name: 'nc_delivery_claim_take',
-      text: `INSERT INTO delivery.video_claims AS claim (job_id, owner, until)
-       VALUES ($1, $2, clock_timestamp() + $3::interval)
-       ON CONFLICT (job_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
-       WHERE claim.until < clock_timestamp() OR claim.owner = excluded.owner`,
-      values: [jobId, owner, lease],
-    });
-    if (rowCount === 0) return undefined;
+    const { escapeLiteral } = pg;
+    // One simple query: its statements commit together, the claim with them.
+    const results = await this.pool.query(
+      [
+        `INSERT INTO delivery.video_claims AS claim (job_id, owner, until)
+         VALUES (${escapeLiteral(jobId)}::uuid, ${escapeLiteral(owner)}, clock_timestamp() + ${escapeLiteral(lease)}::interval)
+         ON CONFLICT (job_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
+         WHERE claim.until < clock_timestamp() OR claim.owner = excluded.owner`,
+        ...reads,
+      ].join('; '),
+    );
+    const [taken, ...read] = (Array.isArray(results) ? results : [results]) as QueryResult[];
+    if (taken?.rowCount !== 1) return undefined;
     const renew = setInterval(() => {
       this.pool
         .query({
@@ -43,7 +55,7 @@ export class VideoClaims {
         .catch(() => {}); // the database is away: the lease runs on, and the next renewal tries again
     }, this.leaseMs / 4);
     renew.unref();
-    return {
+    const claim: VideoClaim = {
       release: async () => {
         clearInterval(renew);
         await this.pool
@@ -55,5 +67,6 @@ export class VideoClaims {
           .catch(() => {}); // left behind, the row lapses with its lease, and this message can retake it
       },
     };
+    return { claim, reads: read };
   }
 }

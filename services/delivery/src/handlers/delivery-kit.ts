@@ -1,4 +1,4 @@
-import { availableCredits, foldCredits, streamIds } from '@neurocards/contracts';
+import { availableCredits, type DomainEvent, foldCredits, streamIds } from '@neurocards/contracts';
 import type { ServiceContext } from '@neurocards/runtime/shell';
 import { Counter } from 'prom-client';
 import { SendPacer } from '../adapters/send-pacer.js';
@@ -55,10 +55,14 @@ export function deliveryKit(service: ServiceContext<DeliveryConfig>): DeliveryKi
     videos: new VideoSender({ telegram, config, logger }),
     claims: new VideoClaims(pool),
     async balanceOf(userId) {
-      const events = await store.readStream(streamIds.credits(userId));
-      return availableCredits(foldCredits(events));
+      return balanceOf(await store.readStream(streamIds.credits(userId)));
     },
   };
   kits.set(service, kit);
   return kit;
+}
+
+/** What a seller can spend, from their credit stream (the reservation of a running job excluded). */
+export function balanceOf(credits: readonly DomainEvent[]): number {
+  return availableCredits(foldCredits(credits));
 }

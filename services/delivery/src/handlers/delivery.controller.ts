@@ -5,6 +5,7 @@ import {
   deliveryFinished,
   deterministicEventId,
   type EventEnvelope,
+  type JobSummary,
   jobRef,
   newEvent,
   requestOf,
@@ -12,10 +13,10 @@ import {
   summarizeJob,
 } from '@neurocards/contracts';
 import type { JetStreamContext } from '@neurocards/runtime/bus';
-import { ExpectedVersionConflictError } from '@neurocards/runtime/event-store';
+import { ExpectedVersionConflictError, readStreamSql, toEvents } from '@neurocards/runtime/event-store';
 import { SERVICE_CONTEXT, type ServiceContext } from '@neurocards/runtime/shell';
 import type { DeliveryConfig } from '../config.js';
-import { type DeliveryKit, deliveryKit } from './delivery-kit.js';
+import { balanceOf, type DeliveryKit, deliveryKit } from './delivery-kit.js';
 import { enqueueMessage, outboxChanged } from './outbox.js';
 import type { FormRefused, VideoOutcome, VideoTexts } from './video-sender.js';
 
@@ -35,26 +36,35 @@ export class DeliveryController {
   @EventPattern<string>('VideoReady')
   async onVideoReady(@Payload() ready: EventEnvelope<'VideoReady'>, @Ctx() ctx: JetStreamContext) {
     const { logger } = this.service;
-    const claim = await this.kit.claims.take(ready.data.jobId, `${ctx.consumer}:${ctx.message.seq}`);
-    if (!claim) {
+    const { jobId, userId } = ready.data;
+    // Read under the claim, in the round trip that takes it: a copy of this event, or the handler that held
+    // the claim before, may have finished the job already. The credit stream gives the caption's balance.
+    const taken = await this.kit.claims.take(jobId, `${ctx.consumer}:${ctx.message.seq}`, [
+      readStreamSql(streamIds.job(jobId)),
+      readStreamSql(streamIds.credits(userId)),
+    ]);
+    if (!taken) {
       // Another copy of this event is being sent right now. Its message stays unacknowledged until the
       // outcome is appended, and comes back if its handler dies, so this copy has nothing left to do.
       logger.info({ jobId: ready.data.jobId }, 'video already being sent; this copy is dropped');
       return;
     }
+    const [jobStream, credits] = taken.reads.map(toEvents);
     try {
-      await this.deliver(ready, ctx);
+      await this.deliver(ready, ctx, summarizeJob(jobStream ?? []), balanceOf(credits ?? []));
     } finally {
-      await claim.release();
+      await taken.claim.release();
     }
   }
 
-  private async deliver(ready: EventEnvelope<'VideoReady'>, ctx: JetStreamContext) {
+  private async deliver(
+    ready: EventEnvelope<'VideoReady'>,
+    ctx: JetStreamContext,
+    job: JobSummary,
+    balance: number,
+  ) {
     const { store } = this.service;
     const streamId = streamIds.job(ready.data.jobId);
-    // Read under the claim: a copy of this event, or the handler that held the claim before, may have
-    // finished the job already.
-    const job = summarizeJob(await store.readStream(streamId));
     if (deliveryFinished(job)) return;
     const request = requestOf(job);
     let outcome: VideoOutcome;
@@ -62,7 +72,7 @@ export class DeliveryController {
       outcome = await this.kit.videos.send(
         request.data.chatId,
         ready.data.videoUrl,
-        await this.texts(request),
+        this.texts(request, balance),
       );
     } catch (error) {
       // Not understood (a 401, a bug): the bus tries again later, and the last try ends the job cleanly.
@@ -110,7 +120,8 @@ export class DeliveryController {
     }
     let outcome: VideoOutcome;
     try {
-      outcome = await this.kit.videos.send(chatId, job.ready.data.videoUrl, await this.texts(request));
+      const balance = await this.kit.balanceOf(request.data.userId);
+      outcome = await this.kit.videos.send(chatId, job.ready.data.videoUrl, this.texts(request, balance));
     } catch (error) {
       if (!ctx.isLastDelivery) throw error;
       outcome = { failed: notUnderstood(error), refused: [] };
@@ -148,9 +159,8 @@ export class DeliveryController {
       outboxChanged();
   }
 
-  private async texts(request: EventEnvelope<'GenerationRequested'>): Promise<VideoTexts> {
-    const { jobId, userId, language, product } = request.data;
-    const balance = await this.kit.balanceOf(userId);
+  private texts(request: EventEnvelope<'GenerationRequested'>, balance: number): VideoTexts {
+    const { jobId, language, product } = request.data;
     const low = balance < this.service.config.LOW_BALANCE_BELOW;
     const { messages } = this.kit;
     return {
