@@ -18,26 +18,25 @@ await runService({
   httpPort: config.HTTP_PORT,
   migrations: [readModelMigrations],
   secrets: [config.DASHBOARD_TOKEN, config.ANALYST_PASSWORD],
-  workers: ({ pool, store, logger, metrics }) => {
+  workers: ({ pool, logger, metrics }) => {
     const applied = new Counter({
       name: 'nc_projection_events_total',
       help: 'Events read by each projection',
       labelNames: ['projection'],
       registers: [metrics.registry],
     });
-    runners = projections.map(
-      (projection) =>
-        new ProjectionRunner(
-          projection,
-          {
-            pool,
-            store,
-            logger,
-            onApplied: (events) => applied.inc({ projection: projection.name }, events),
-          },
-          { batchSize: config.PROJECTION_BATCH_SIZE },
-        ),
-    );
+    // One runner for every projection: each batch is read and parsed once for all of them.
+    runners = [
+      new ProjectionRunner(
+        projections,
+        {
+          pool,
+          logger,
+          onApplied: (projection, events) => applied.inc({ projection }, events),
+        },
+        { batchSize: config.PROJECTION_BATCH_SIZE },
+      ),
+    ];
     lag = new LagMonitor(
       { db: pool, metrics, logger },
       { names: projections.map(checkpointName), maxLagMs: config.PROJECTION_MAX_LAG },

@@ -1,3 +1,4 @@
+import { newEvent, streamIds } from '@neurocards/contracts';
 import { EventStore, eventStoreMigrations, migrate } from '@neurocards/runtime/event-store';
 import { createLogger } from '@neurocards/runtime/shell';
 import { createTestDatabase, type TestDatabase, waitFor } from '@neurocards/runtime/testing';
@@ -14,7 +15,7 @@ import {
 import { projectionLags } from './lag.js';
 import { readModelMigrations } from './migrations.js';
 import { ProjectionRunner } from './projection-runner.js';
-import { checkpointName } from './projections/projection.js';
+import { checkpointName, PROJECTION_LOCK_CLASS, type Projection } from './projections/projection.js';
 import { projections } from './projections/registry.js';
 import { rebuildProjections } from './rebuild.js';
 
@@ -254,12 +255,95 @@ describe('read models', () => {
     expect(await snapshotReadModels(db.pool)).toEqual(before);
   });
 
-  it('are rebuilt while two replicas of every projection keep up with new events', async () => {
-    const runners = projections.flatMap((projection) =>
-      [1, 2].map(
-        () =>
-          new ProjectionRunner(projection, { pool: db.pool, store, logger }, { batchSize: 3, idlePollMs: 5 }),
-      ),
+  it('leave out a projection whose lock another session holds, and never move a checkpoint back', async () => {
+    const checkpoints = async (): Promise<Record<string, bigint>> =>
+      Object.fromEntries(
+        (
+          await db.pool.query(
+            "SELECT name, global_position::text AS at FROM es.checkpoints WHERE name LIKE 'projection:%'",
+          )
+        ).rows.map((row) => [row.name, BigInt(row.at)]),
+      );
+    await catchUp();
+    const users = checkpointName({ name: 'users' });
+    const holder = await db.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [PROJECTION_LOCK_CLASS, users]);
+      const late = [7_700_001, 7_700_002, 7_700_003];
+      for (const userId of late) {
+        const registered = newEvent(
+          'UserRegistered',
+          { userId, chatId: userId, username: null, firstName: 'Late', language: 'en', referrerId: null },
+          { correlationId: streamIds.user(userId) },
+        );
+        await store.append(streamIds.user(userId), [registered], { expectedVersion: 'no_stream' });
+      }
+      const lateUsers = async () =>
+        (await db.pool.query('SELECT user_id FROM rm.users WHERE user_id = ANY($1)', [late])).rows.length;
+      const runner = new ProjectionRunner(projections, { pool: db.pool, logger }, { batchSize: 500 });
+      await waitFor('the other projections to read the new event', async () => {
+        await runner.step();
+        const at = await checkpoints();
+        return Object.entries(at).every(([name, position]) => name === users || position > (at[users] ?? 0n));
+      });
+      const others = await checkpoints();
+      expect(await lateUsers()).toBe(0);
+      await holder.query('COMMIT');
+
+      // The users projection now reads from its older checkpoint, one event at a time.
+      const oneByOne = new ProjectionRunner(projections, { pool: db.pool, logger }, { batchSize: 1 });
+      while ((await oneByOne.step()) > 0) {
+        const at = await checkpoints();
+        for (const [name, position] of Object.entries(others))
+          expect(at[name]).toBeGreaterThanOrEqual(position);
+      }
+      const head = others[checkpointName({ name: 'jobs' })];
+      expect(Object.values(await checkpoints())).toEqual(projections.map(() => head));
+      expect(await lateUsers()).toBe(late.length);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => {});
+      holder.release();
+    }
+  });
+
+  it('keep going around a projection that fails on every batch', async () => {
+    const broken: Projection = {
+      name: 'broken',
+      tables: [],
+      apply: () => Promise.reject(new Error('a row this projection cannot write')),
+    };
+    const users = projections.find((p) => p.name === 'users') as Projection;
+    const runner = new ProjectionRunner([broken, users], { pool: db.pool, logger }, { idlePollMs: 5 });
+    const userId = 7_700_010;
+    await store.append(
+      streamIds.user(userId),
+      [
+        newEvent(
+          'UserRegistered',
+          { userId, chatId: userId, username: null, firstName: 'Later', language: 'en', referrerId: null },
+          { correlationId: streamIds.user(userId) },
+        ),
+      ],
+      { expectedVersion: 'no_stream' },
+    );
+    await expect(runner.step()).rejects.toThrow('a row this projection cannot write');
+    runner.start();
+    try {
+      await waitFor('the users projection to get past the broken one', async () => {
+        const { rows } = await db.pool.query('SELECT 1 FROM rm.users WHERE user_id = $1', [userId]);
+        return rows.length === 1;
+      });
+    } finally {
+      await runner.stop();
+    }
+    const { rows } = await db.pool.query("SELECT 1 FROM es.checkpoints WHERE name = 'projection:broken'");
+    expect(rows).toEqual([]);
+  });
+
+  it('are rebuilt while two projector replicas keep up with new events', async () => {
+    const runners = [1, 2].map(
+      () => new ProjectionRunner(projections, { pool: db.pool, logger }, { batchSize: 3, idlePollMs: 5 }),
     );
     for (const runner of runners) runner.start();
     try {

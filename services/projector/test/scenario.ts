@@ -324,14 +324,15 @@ export async function snapshotReadModels(pool: Pool): Promise<Record<string, str
  * event. A transaction elsewhere in the cluster can hide the newest events for a moment, hence the wait.
  */
 export async function catchUp(deps: { pool: Pool; store: EventStore; logger: Logger }, batchSize = 7) {
-  const runners = projections.map((projection) => new ProjectionRunner(projection, deps, { batchSize }));
+  // One runner for all projections, as the projector runs them.
+  const runners = [new ProjectionRunner(projections, deps, { batchSize })];
   await waitFor(
     'every projection to apply every stored event',
     async () => {
       for (const runner of runners) while ((await runner.step()) > 0) {}
       const lags = await projectionLags(
         deps.pool,
-        runners.map((runner) => runner.name),
+        runners.flatMap((runner) => runner.checkpointNames),
       );
       return lags.every((lag) => lag.events === 0);
     },

@@ -12,6 +12,12 @@ export interface ProjectedEvent {
   position: EventPosition;
 }
 
+/** Whether `a` comes after `b` in the global read order. */
+export function isAfter(a: EventPosition, b: EventPosition): boolean {
+  if (a.transactionId !== b.transactionId) return a.transactionId > b.transactionId;
+  return a.globalPosition > b.globalPosition;
+}
+
 /**
  * The last event applied to a read-model row. Projections skip events at or before it, so applying a batch
  * twice (a rewound checkpoint, a batch retried after a partial failure) changes nothing.

@@ -1,12 +1,13 @@
 import { parseEvent } from '@neurocards/contracts';
 import type { StoredEventRecord } from '@neurocards/runtime/event-store';
-import type { ProjectedEvent } from '../domain/position.js';
+import type { EventPosition, ProjectedEvent } from '../domain/position.js';
 import type { Queryable } from './rows.js';
 
 export interface SkippedEvent {
   eventId: string;
   type: string;
   reason: string;
+  position: EventPosition;
 }
 
 /** Parses stored events with the contracts; what does not parse is set aside with the reason, never thrown. */
@@ -19,7 +20,13 @@ export function parseBatch(records: readonly StoredEventRecord[]): {
   for (const record of records) {
     const parsed = parseEvent(record.json);
     if (parsed.ok) events.push({ event: parsed.event, position: record.position });
-    else skipped.push({ eventId: record.eventId, type: record.type, reason: parsed.error.message });
+    else
+      skipped.push({
+        eventId: record.eventId,
+        type: record.type,
+        reason: parsed.error.message,
+        position: record.position,
+      });
   }
   return { events, skipped };
 }
