@@ -72,3 +72,18 @@ export const cpuGroups = {
     matches: (_, commandLine) => pattern.test(commandLine),
   }),
 };
+
+/**
+ * CPU seconds the whole machine has been busy so far, over all its cores: every process and the kernel
+ * (/proc/stat: all time but idle and iowait). Linux only; 0 elsewhere.
+ */
+export function machineBusySeconds(): number {
+  try {
+    const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n');
+    const ticks = (cpu ?? '').trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
+    return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}

@@ -108,17 +108,7 @@ export class KieHttpApi {
     const content = typeof fault.body === 'function' ? fault.body(context) : fault.body;
     const text = typeof content === 'string' ? content : JSON.stringify(content);
     const status = fault.httpStatus ?? 200;
-    if (this.recordCalls) {
-      this.recorded.push({
-        method: call.req.method ?? 'GET',
-        path: call.path,
-        apiKey: call.apiKey,
-        body,
-        at: this.state.now(),
-        httpStatus: status,
-        code: undefined,
-      });
-    }
+    this.record(call, body, status, undefined);
     call.res.writeHead(status, {
       'content-type':
         fault.contentType ?? (typeof content === 'string' ? 'text/html; charset=utf-8' : 'application/json'),
@@ -130,18 +120,23 @@ export class KieHttpApi {
 
   private reply(call: CallContext, body: unknown, reply: Reply): void {
     const payload = withMessageField(reply.body, this.state.settings.messageField);
-    if (this.recordCalls) {
-      this.recorded.push({
-        method: call.req.method ?? 'GET',
-        path: call.path,
-        apiKey: call.apiKey,
-        body,
-        at: this.state.now(),
-        httpStatus: reply.httpStatus,
-        code: typeof payload.code === 'number' ? payload.code : undefined,
-      });
-    }
+    this.record(call, body, reply.httpStatus, typeof payload.code === 'number' ? payload.code : undefined);
     sendJson(call.res, reply.httpStatus, payload);
+  }
+
+  /** Keeps the call and how it was answered, when calls are recorded. */
+  private record(call: CallContext, body: unknown, httpStatus: number, code: number | undefined): void {
+    if (!this.recordCalls) return;
+    const { req, path, apiKey } = call;
+    this.recorded.push({
+      method: req.method ?? 'GET',
+      path,
+      apiKey,
+      body,
+      at: this.state.now(),
+      httpStatus,
+      code,
+    });
   }
 
   private async serveResult(name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
