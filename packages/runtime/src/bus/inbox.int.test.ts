@@ -70,7 +70,7 @@ describe('handleOnce', () => {
   it('hands the effect what `prefetch` read in the opening round trip, and runs `beforeCommit` statements only with a commit', async () => {
     await db.pool.query(`INSERT INTO probe.effects (note) VALUES ('prefetched row')`);
     const inbox = { schema: 'probe', consumer: 'd--CreditsGranted', eventId: randomUUID() };
-    const prefetch = `SELECT note FROM probe.effects WHERE note = 'prefetched row'`;
+    const prefetch = [`SELECT note FROM probe.effects WHERE note = 'prefetched row'`, 'SELECT 42 AS answer'];
 
     const failed = handleOnce(
       db.pool,
@@ -93,12 +93,12 @@ describe('handleOnce', () => {
       inbox,
       async (_client, tx) => {
         tx.beforeCommit(`INSERT INTO probe.effects (note) VALUES ('with the commit')`);
-        return tx.prefetched?.rows;
+        return tx.prefetched.map((result) => result.rows);
       },
       { prefetch },
     );
 
-    expect(done).toEqual({ duplicate: false, result: [{ note: 'prefetched row' }] });
+    expect(done).toEqual({ duplicate: false, result: [[{ note: 'prefetched row' }], [{ answer: 42 }]] });
     const notes = await effects();
     expect(notes).toContain('with the commit');
     expect(notes).not.toContain('left for a commit that never came');

@@ -24,14 +24,15 @@ export type InboxOutcome<T> = { duplicate: true } | { duplicate: false; result: 
 /**
  * Runs `effect` in one transaction together with the inbox record of (consumer, eventId). A second delivery
  * of the same event finds the record and does nothing; two replicas racing on one event serialise on the
- * record's key, and the loser sees a duplicate. `prefetch` (plain SQL, see `Transaction`) runs right after
- * the record in the same round trip, and its result goes to the effect: the read a handler starts with.
+ * record's key, and the loser sees a duplicate. `prefetch` (plain SQL statements, see `Transaction`) run
+ * right after the record in the same round trip, and their results go to the effect, in order: the reads a
+ * handler starts with.
  */
 export async function handleOnce<T>(
   pool: Pool,
   inbox: { schema: string; consumer: string; eventId: string },
-  effect: (client: PoolClient, tx: Transaction & { prefetched?: QueryResult }) => Promise<T>,
-  options: { prefetch?: string } = {},
+  effect: (client: PoolClient, tx: Transaction & { prefetched: QueryResult[] }) => Promise<T>,
+  options: { prefetch?: readonly string[] } = {},
 ): Promise<InboxOutcome<T>> {
   assertIdentifier(inbox.schema);
   // The record goes with BEGIN in one round trip, so its values are inlined as quoted literals.
@@ -40,11 +41,11 @@ export async function handleOnce<T>(
   return inTransaction(
     pool,
     async (client, tx) => {
-      const [recorded, prefetched] = tx.opening;
+      const [recorded, ...prefetched] = tx.opening;
       if (recorded?.rowCount === 0) return { duplicate: true };
       return { duplicate: false, result: await effect(client, { ...tx, prefetched }) };
     },
-    options.prefetch === undefined ? record : `${record}; ${options.prefetch}`,
+    [record, ...(options.prefetch ?? [])].join('; '),
   );
 }
 

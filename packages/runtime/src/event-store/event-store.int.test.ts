@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testing/databases.js';
 import { ExpectedVersionConflictError, PartialDuplicateAppendError } from './errors.js';
-import { EventStore, START_OF_ALL, type TailPosition } from './event-store.js';
+import { appendSql, EventStore, isAppendConflict, START_OF_ALL, type TailPosition } from './event-store.js';
 import { migrate } from './migrations.js';
 import { createPool, inTransaction } from './postgres.js';
 import { eventStoreMigrations } from './schema.js';
@@ -205,6 +205,81 @@ describe('append', () => {
     }
     expect(won.size).toBe(writers * batchesPerWriter);
     expect(conflicts).toBeGreaterThan(0);
+  });
+});
+
+describe('appends sent with other statements', () => {
+  const note = (stream: string) =>
+    `INSERT INTO notes (stream, note) VALUES (${pg.escapeLiteral(stream)}, 'written with the events')`;
+  const notesOf = async (stream: string) =>
+    (await db.pool.query('SELECT note FROM notes WHERE stream = $1', [stream])).rowCount;
+
+  beforeAll(async () => {
+    await db.pool.query('CREATE TABLE notes (stream text NOT NULL, note text NOT NULL)');
+  });
+
+  it('append and run what goes along in one transaction, as `append` would store the events', async () => {
+    const stream = `credits-${randomUUID()}`;
+    const quoted = newEvent(
+      'CreditsGranted',
+      { userId: 9, adminId: 1, amount: 2, reason: "it's a \\ back'slash and \u00e9" },
+      { correlationId: "o'brien" },
+    );
+    const result = await store.appendWith(stream, [granted(9), quoted], {
+      expectedVersion: 'no_stream',
+      alongside: [note(stream)],
+    });
+    expect(result).toMatchObject({ status: 'appended', streamVersion: 2 });
+    expect(result.status === 'appended' && result.globalPositions).toHaveLength(2);
+    const events = await store.readStream(stream);
+    expect(events.map((e) => e.streamVersion)).toEqual([1, 2]);
+    expect(events[1]).toMatchObject({ eventId: quoted.eventId, correlationId: "o'brien", data: quoted.data });
+    expect(await notesOf(stream)).toBe(1);
+  });
+
+  it('on a stale or a future version write nothing, and throw the typed conflict', async () => {
+    const stream = `credits-${randomUUID()}`;
+    await store.append(stream, [granted(10), granted(10)], { expectedVersion: 'no_stream' });
+    for (const expectedVersion of [1, 3] as const) {
+      await expect(
+        store.appendWith(stream, [granted(10)], { expectedVersion, alongside: [note(stream)] }),
+      ).rejects.toBeInstanceOf(ExpectedVersionConflictError);
+    }
+    expect((await store.readStream(stream)).length).toBe(2);
+    expect(await notesOf(stream)).toBe(0);
+  });
+
+  it('report events stored already (a retry whose reply was lost), and still run what goes along', async () => {
+    const stream = `credits-${randomUUID()}`;
+    const events = [granted(11)];
+    await store.append(stream, events, { expectedVersion: 'no_stream' });
+    const again = await store.appendWith(stream, events, {
+      expectedVersion: 'no_stream',
+      alongside: [note(stream)],
+    });
+    expect(again.status).toBe('already_stored');
+    expect(await notesOf(stream)).toBe(1);
+  });
+
+  it('fail with a COMMIT, rolling back the transaction, when another writer took the version first', async () => {
+    const stream = `credits-${randomUUID()}`;
+    await store.append(stream, [granted(12)], { expectedVersion: 'no_stream' });
+    const failure = await inTransaction(db.pool, async (client, tx) => {
+      await client.query(note(stream));
+      tx.beforeCommit(appendSql(stream, [granted(12, 5)], 1));
+      // Another writer commits version 2 while this transaction is open.
+      await store.append(stream, [granted(12, 7)], { expectedVersion: 1 });
+    }).catch((error: unknown) => error);
+    expect(isAppendConflict(failure)).toBe(true);
+    const events = await store.readStream(stream);
+    expect(events.map((e) => (e.type === 'CreditsGranted' ? e.data.amount : 0))).toEqual([1, 7]);
+    expect(await notesOf(stream)).toBe(0);
+    // A stream that is not where the transaction thought it was fails the same way.
+    const behind = await inTransaction(db.pool, async (_client, tx) => {
+      tx.beforeCommit(appendSql(stream, [granted(12, 9)], 5));
+    }).catch((error: unknown) => error);
+    expect(isAppendConflict(behind)).toBe(true);
+    expect(isAppendConflict(new Error('stream x is at version 1'))).toBe(false);
   });
 });
 

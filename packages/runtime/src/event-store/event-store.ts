@@ -6,7 +6,8 @@ import {
   isExpectedVersionConflict,
   PartialDuplicateAppendError,
 } from './errors.js';
-import { isUniqueViolation } from './postgres.js';
+import { isUniqueViolation, simpleQueries } from './postgres.js';
+import { VERSION_MISMATCH } from './schema.js';
 
 /** A place in the global order: readers checkpoint this pair, never the position alone. */
 export interface TailPosition {
@@ -133,6 +134,41 @@ export function readStreamSql(streamId: string): string {
     WHERE stream_id = ${pg.escapeLiteral(streamId)} ORDER BY stream_version`;
 }
 
+/**
+ * An append at an exact version as plain SQL with its values inlined, for sending in one round trip with
+ * other statements: a transaction's COMMIT (`Transaction.beforeCommit`), a write-back (`appendWith`). Where
+ * `append` reports a conflict, this fails, and everything sent with it: `es.expect_version` raises when the
+ * stream is not at `expectedVersion`, and the (stream, version) key when another writer gets there between
+ * that check and the insert. `isAppendConflict` recognises both.
+ */
+export function appendSql(
+  streamId: string,
+  events: readonly AnyNewEvent[],
+  expectedVersion: number | 'no_stream',
+): string {
+  const base = expectedVersion === 'no_stream' ? 0 : expectedVersion;
+  if (!Number.isInteger(base) || base < 0) throw new Error(`bad expected version ${expectedVersion}`);
+  if (events.length === 0) throw new Error('append needs at least one event');
+  const { escapeLiteral: q } = pg;
+  const stream = q(streamId);
+  const rows = events.map(
+    (e, i) =>
+      `(${stream}, ${base + i + 1}, ${q(e.eventId)}::uuid, ${q(e.type)}, ${Number(e.schemaVersion)}, ` +
+      `${q(JSON.stringify(e.data))}::jsonb, ${q(e.correlationId)}, ` +
+      `${e.causationId === null ? 'NULL' : q(e.causationId)}, ${q(e.occurredAt)}::timestamptz)`,
+  );
+  return (
+    `SELECT es.expect_version(${stream}, ${base}); ` +
+    `INSERT INTO es.events (${COLUMNS}) VALUES ${rows.join(', ')} RETURNING global_position::text, stream_version`
+  );
+}
+
+/** The failure of an `appendSql` statement: the stream moved, or the events are stored already. */
+export function isAppendConflict(error: unknown): error is pg.DatabaseError {
+  if (!(error instanceof pg.DatabaseError)) return false;
+  return error.code === VERSION_MISMATCH || (isUniqueViolation(error) && error.table === 'events');
+}
+
 /** The rows of a `readStreamSql` statement (or any with `EVENT_COLUMNS`) as parsed, typed events. */
 export function toEvents(result: { rows: readonly unknown[] }): DomainEvent[] {
   return (result.rows as EventRow[]).map((row) =>
@@ -183,6 +219,35 @@ export class EventStore {
       } catch (error) {
         if (!isExpectedVersionConflict(error) || attempt >= ANY_RETRIES) throw error;
       }
+    }
+  }
+
+  /**
+   * Appends at an exact version and runs `alongside` (plain SQL, values quoted) in the same round trip and
+   * transaction: a write-back that must happen only with the events. When that fails on a conflict, the
+   * append is made again on its own to tell a retry whose events are stored already (`already_stored`,
+   * then `alongside` runs) from a real conflict (thrown, and `alongside` does not run).
+   */
+  async appendWith(
+    streamId: string,
+    events: readonly AnyNewEvent[],
+    options: { expectedVersion: number | 'no_stream'; alongside?: readonly string[] },
+  ): Promise<AppendResult> {
+    const alongside = options.alongside ?? [];
+    try {
+      const sql = [appendSql(streamId, events, options.expectedVersion), ...alongside].join('; ');
+      const inserted = (await simpleQueries(this.pool, sql))[1]?.rows as { global_position: string }[];
+      const base = options.expectedVersion === 'no_stream' ? 0 : options.expectedVersion;
+      return {
+        status: 'appended',
+        streamVersion: base + events.length,
+        globalPositions: inserted.map((row) => BigInt(row.global_position)),
+      };
+    } catch (error) {
+      if (!isAppendConflict(error)) throw error;
+      const result = await this.append(streamId, events, { expectedVersion: options.expectedVersion });
+      if (alongside.length > 0) await simpleQueries(this.pool, alongside.join('; '));
+      return result;
     }
   }
 

@@ -89,9 +89,16 @@ export async function inTransaction<T>(
   }
 }
 
-/** Runs statements as one simple query; pg returns an array of results for several, one result for one. */
-async function simpleQueries(client: pg.PoolClient, sql: string): Promise<pg.QueryResult[]> {
-  const results = (await client.query(sql)) as pg.QueryResult | pg.QueryResult[];
+/**
+ * Runs statements as one simple query: one message and one reply. Outside a transaction they commit or
+ * fail together (PostgreSQL runs a multi-statement query as one implicit transaction). pg returns an array
+ * of results for several statements and one result for one; this always returns the array.
+ */
+export async function simpleQueries(
+  db: Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>,
+  sql: string,
+): Promise<pg.QueryResult[]> {
+  const results = (await db.query(sql)) as pg.QueryResult | pg.QueryResult[];
   return Array.isArray(results) ? results : [results];
 }
 

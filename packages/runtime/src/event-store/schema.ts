@@ -1,5 +1,8 @@
 import type { MigrationSet } from './migrations.js';
 
+/** The SQLSTATE `es.expect_version` raises: a stream is not at the version an append expected. */
+export const VERSION_MISMATCH = 'NC001';
+
 /**
  * The event store's tables. `transaction_id` is the writer's xid: readers take only rows whose xid is below
  * the oldest running transaction and order by (transaction_id, global_position), so a transaction that
@@ -41,6 +44,25 @@ export const eventStoreMigrations: MigrationSet = {
           global_position bigint NOT NULL,
           updated_at timestamptz NOT NULL DEFAULT now()
         );
+      `,
+    },
+    {
+      version: 2,
+      name: 'expect_version, for appends sent as plain SQL',
+      // See appendSql: the check that the append's parameterised statement makes with its EXISTS guard.
+      sql: `
+        CREATE FUNCTION es.expect_version(stream text, expected integer) RETURNS void
+        LANGUAGE plpgsql AS $fn$
+        DECLARE
+          actual integer;
+        BEGIN
+          SELECT coalesce(max(stream_version), 0) INTO actual FROM es.events WHERE stream_id = stream;
+          IF actual <> expected THEN
+            RAISE EXCEPTION 'stream % is at version %, expected %', stream, actual, expected
+              USING ERRCODE = '${VERSION_MISMATCH}';
+          END IF;
+        END
+        $fn$;
       `,
     },
   ],

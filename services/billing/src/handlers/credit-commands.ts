@@ -5,14 +5,20 @@ import {
   type DomainEvent,
   streamIds,
 } from '@neurocards/contracts';
-import { type EventStore, handleCommand, type Transaction } from '@neurocards/runtime/event-store';
+import {
+  appendSql,
+  type EventStore,
+  isAppendConflict,
+  type Transaction,
+} from '@neurocards/runtime/event-store';
 import pg, { type PoolClient } from 'pg';
 
 /**
- * Decides on a user's credit stream and appends inside the caller's transaction, keeping the sweeper's
- * table of open reservations in step with the events (with the COMMIT). `history` is the credit stream
- * when the caller has read it already (see `readStreamSql`). Returns the state the decision saw and what
- * it added.
+ * Decides on a user's credit stream inside the caller's transaction. The new events are appended with the
+ * COMMIT, at the version the decision read, together with the sweeper's table of open reservations; when
+ * the stream moved meanwhile the COMMIT fails, and the whole transaction is run again
+ * (`retryingAppendConflicts`). `history` is the credit stream when the caller has read it already in this
+ * transaction (see `readStreamSql`). Returns the state the decision saw and what it added.
  */
 export async function decideCredits(
   store: EventStore,
@@ -21,15 +27,33 @@ export async function decideCredits(
   userId: number,
   decide: (state: CreditsState) => AnyNewEvent[],
   history?: readonly DomainEvent[],
-) {
-  const outcome = await handleCommand(store, streamIds.credits(userId), creditsModel, decide, {
-    client,
-    history,
-  });
-  if (outcome.result?.status === 'appended') {
-    for (const sql of reservationChanges(outcome.events)) tx.beforeCommit(sql);
+): Promise<{ state: CreditsState; events: AnyNewEvent[] }> {
+  const streamId = streamIds.credits(userId);
+  const read = history ?? (await store.readStream(streamId, { client }));
+  const state = read.reduce(creditsModel.evolve, creditsModel.initial());
+  const events = decide(state);
+  if (events.length > 0) {
+    tx.beforeCommit(appendSql(streamId, events, read.at(-1)?.streamVersion ?? 'no_stream'));
+    for (const sql of reservationChanges(events)) tx.beforeCommit(sql);
   }
-  return outcome;
+  return { state, events };
+}
+
+/** How often a transaction whose append met a moved stream is run again before its error is thrown. */
+const CONFLICT_ATTEMPTS = 5;
+
+/**
+ * Runs a transaction that decides with `decideCredits`, again from fresh reads when its COMMIT found a
+ * credit stream moved by another writer (two jobs of one order reserving at once, say).
+ */
+export async function retryingAppendConflicts<T>(transaction: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transaction();
+    } catch (error) {
+      if (!isAppendConflict(error) || attempt >= CONFLICT_ATTEMPTS) throw error;
+    }
+  }
 }
 
 /** The open-reservation rows that `events` open or close, as plain SQL (values from validated events). */

@@ -18,7 +18,7 @@ import {
   reserveOrder,
 } from '../domain/credits-decisions.js';
 import { referrerToReward, registeredReferrerId } from '../domain/referrals.js';
-import { decideCredits } from './credit-commands.js';
+import { decideCredits, retryingAppendConflicts } from './credit-commands.js';
 
 /** Turns job, user, payment and admin events into credit movements on users' credit streams. */
 @Controller()
@@ -53,10 +53,12 @@ export class CreditsController {
       event,
       ctx,
       (state) => captureCredits(state, event),
-      async (client, tx, before, added) => {
+      async (client, tx, before, added, [invited]) => {
         const firstVideo = before.capturedJobs === 0 && added.some((e) => e.type === 'CreditCaptured');
-        if (firstVideo) await this.rewardReferrer(client, tx, event);
+        if (firstVideo) await this.rewardReferrer(client, tx, event, invited ?? []);
       },
+      // A seller's first video may earn whoever invited them a bonus: their user stream says who did.
+      [streamIds.user(event.data.userId)],
     );
   }
 
@@ -95,7 +97,8 @@ export class CreditsController {
 
   /**
    * Decides on the credit stream of the event's user, in one transaction with the inbox record, so a
-   * redelivered event changes nothing. `after` runs in the same transaction with what was decided.
+   * redelivered event changes nothing. `after` runs in the same transaction with what was decided and the
+   * streams `alsoRead` names, read in the round trip that opens the transaction with the credit stream.
    */
   private async decide(
     cause: DomainEvent & { data: { userId: number } },
@@ -106,32 +109,38 @@ export class CreditsController {
       tx: Transaction,
       before: CreditsState,
       added: AnyNewEvent[],
+      alsoRead: DomainEvent[][],
     ) => Promise<void>,
+    alsoRead: readonly string[] = [],
   ): Promise<void> {
     const { pool, store, logger } = this.service;
     const userId = cause.data.userId;
-    // The credit stream is read in the round trip that opens the transaction and records the inbox entry.
-    await handleOnce(
-      pool,
-      { schema: 'billing', consumer: ctx.consumer, eventId: cause.eventId },
-      async (client, tx) => {
-        const history = tx.prefetched && toEvents(tx.prefetched);
-        const { state, events } = await decideCredits(store, client, tx, userId, decide, history);
-        if (events.length > 0) logger.info({ userId, events: events.map((e) => e.type) }, 'credits moved');
-        await after?.(client, tx, state, events);
-      },
-      { prefetch: readStreamSql(streamIds.credits(userId)) },
+    const reads = [streamIds.credits(userId), ...alsoRead].map(readStreamSql);
+    const moved = await retryingAppendConflicts(() =>
+      handleOnce(
+        pool,
+        { schema: 'billing', consumer: ctx.consumer, eventId: cause.eventId },
+        async (client, tx) => {
+          const [credits = [], ...others] = tx.prefetched.map(toEvents);
+          const { state, events } = await decideCredits(store, client, tx, userId, decide, credits);
+          await after?.(client, tx, state, events, others);
+          return events;
+        },
+        { prefetch: reads },
+      ),
     );
+    if (!moved.duplicate && moved.result.length > 0)
+      logger.info({ userId, events: moved.result.map((e) => e.type) }, 'credits moved');
   }
 
   private async rewardReferrer(
     client: PoolClient,
     tx: Transaction,
     delivered: EventEnvelope<'VideoDelivered'>,
+    invited: readonly DomainEvent[],
   ): Promise<void> {
     const { store, config, logger } = this.service;
     const invitedUserId = delivered.data.userId;
-    const invited = await store.readStream(streamIds.user(invitedUserId), { client });
     const inviterId = registeredReferrerId(invited);
     if (inviterId === null) return;
     const referrer = await store.readStream(streamIds.user(inviterId), { client });

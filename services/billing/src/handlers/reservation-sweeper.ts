@@ -2,7 +2,7 @@ import { inTransaction } from '@neurocards/runtime/event-store';
 import { LoopWorker, type ServiceContext } from '@neurocards/runtime/shell';
 import type { BillingConfig } from '../config.js';
 import { expireReservation } from '../domain/credits-decisions.js';
-import { decideCredits } from './credit-commands.js';
+import { decideCredits, retryingAppendConflicts } from './credit-commands.js';
 
 /**
  * Releases reservations past their expiry. Each one is taken in its own transaction with
@@ -25,23 +25,25 @@ export class ReservationSweeper extends LoopWorker {
 
   private async releaseOne(now: Date): Promise<boolean> {
     const { pool, store, logger } = this.service;
-    return inTransaction(pool, async (client, tx) => {
-      const { rows } = await client.query<{ job_id: string; user_id: number }>(
-        `DELETE FROM billing.open_reservations WHERE job_id = (
+    return retryingAppendConflicts(() =>
+      inTransaction(pool, async (client, tx) => {
+        const { rows } = await client.query<{ job_id: string; user_id: number }>(
+          `DELETE FROM billing.open_reservations WHERE job_id = (
            SELECT job_id FROM billing.open_reservations WHERE expires_at <= $1
            ORDER BY expires_at FOR UPDATE SKIP LOCKED LIMIT 1)
          RETURNING job_id, user_id`,
-        [now],
-      );
-      const row = rows[0];
-      if (!row) return false;
-      const { events } = await decideCredits(store, client, tx, row.user_id, (state) =>
-        expireReservation(state, row.user_id, row.job_id, now),
-      );
-      if (events.length > 0)
-        logger.warn({ jobId: row.job_id, userId: row.user_id }, 'reservation expired; credit refunded');
-      return true;
-    });
+          [now],
+        );
+        const row = rows[0];
+        if (!row) return false;
+        const { events } = await decideCredits(store, client, tx, row.user_id, (state) =>
+          expireReservation(state, row.user_id, row.job_id, now),
+        );
+        if (events.length > 0)
+          logger.warn({ jobId: row.job_id, userId: row.user_id }, 'reservation expired; credit refunded');
+        return true;
+      }),
+    );
   }
 
   protected async loop(): Promise<void> {
