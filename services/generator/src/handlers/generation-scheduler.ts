@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { type DomainEvent, streamIds } from '@neurocards/contracts';
 import { EVENT_COLUMNS, toEvents } from '@neurocards/runtime/event-store';
 import { LoopWorker, withWorkContext } from '@neurocards/runtime/shell';
+import pg from 'pg';
 import { Counter, Gauge } from 'prom-client';
 import type { ProviderState } from '../adapters/provider-state.js';
 import { JOB_DUE, jobSignals } from './job-signals.js';
@@ -109,7 +110,8 @@ export class GenerationScheduler extends LoopWorker {
         for (let step = 1; ; step++) {
           const next = await runJobStep(this.deps, row, { stream, providers: known });
           this.steps.inc({ outcome: next.done ? 'done' : 'continue' });
-          if (next.done || next.runInMs > 0 || step >= MAX_CHAINED_STEPS || this.stopping) return next;
+          if (next.done || next.runInMs > 0 || next.append || step >= MAX_CHAINED_STEPS || this.stopping)
+            return next;
           row = { ...row, polls: next.polls ?? row.polls, image_url: next.imageUrl ?? row.image_url };
           stream = next.stream;
           // A step that returns its stream only added to it (the prompt). Any other may have paused a
@@ -124,8 +126,12 @@ export class GenerationScheduler extends LoopWorker {
     } finally {
       clearInterval(renew);
     }
-    await this.release(row, outcome).catch((error: unknown) => {
-      logger.error({ err: error, jobId }, 'could not release a job; its lease will expire');
+    await this.release(row, outcome).catch(async (error: unknown) => {
+      // Its events are not stored (another replica moved the job on, PostgreSQL is away): the step runs again.
+      if (outcome.append) logger.warn({ err: error, jobId }, 'could not record a job step; will retry');
+      await this.release(row, { done: false, runInMs: ERROR_RETRY_MS }).catch((again: unknown) => {
+        logger.error({ err: again, jobId }, 'could not release a job; its lease will expire');
+      });
     });
     // A next step due sooner than the idle pause should not wait for it.
     if (!outcome.done && outcome.runInMs < IDLE_POLL_MS) setTimeout(this.wake, outcome.runInMs).unref();
@@ -189,21 +195,31 @@ export class GenerationScheduler extends LoopWorker {
     });
   }
 
+  /**
+   * Writes the job back: when its next step is due, with the polls and the uploaded photo carried over,
+   * and the lease given up. Events the step left go to the store in the same round trip and transaction.
+   */
   private async release(row: JobRow, outcome: StepOutcome): Promise<void> {
     const runInMs = outcome.done ? 0 : outcome.runInMs;
     const polls = outcome.done ? row.polls : (outcome.polls ?? row.polls);
     const imageUrl = outcome.done ? row.image_url : (outcome.imageUrl ?? row.image_url);
+    const { escapeLiteral: q } = pg;
     // A callback that came while the step ran made the job due after the claim: that stays, or the
-    // callback would be lost and the job would wait for its next poll.
-    await this.deps.service.pool.query({
-      name: 'nc_generator_release',
-      text: `UPDATE generator.jobs SET done = $3, polls = $5, image_url = $6, lease_owner = NULL, lease_until = NULL,
+    // callback would be lost and the job would wait for its next poll. Plain SQL, values quoted: it
+    // travels in one message with the events' append.
+    const writeBack = `UPDATE generator.jobs SET done = ${outcome.done}, polls = ${Number(polls)},
+         image_url = ${imageUrl === null ? 'NULL' : q(imageUrl)}, lease_owner = NULL, lease_until = NULL,
          updated_at = now(),
-         next_run_at = CASE WHEN next_run_at > $7::timestamptz
-                            THEN least(next_run_at, now() + $4 * interval '1 millisecond')
-                            ELSE now() + $4 * interval '1 millisecond' END
-       WHERE job_id = $1 AND lease_owner = $2`,
-      values: [row.job_id, this.workerId, outcome.done, runInMs, polls, imageUrl, row.claimed_at],
-    });
+         next_run_at = CASE WHEN next_run_at > ${q(row.claimed_at)}::timestamptz
+                            THEN least(next_run_at, now() + ${Number(runInMs)} * interval '1 millisecond')
+                            ELSE now() + ${Number(runInMs)} * interval '1 millisecond' END
+       WHERE job_id = ${q(row.job_id)}::uuid AND lease_owner = ${q(this.workerId)}`;
+    const { store, pool } = this.deps.service;
+    if (!outcome.append) {
+      await pool.query(writeBack);
+      return;
+    }
+    const { streamId, events, expectedVersion } = outcome.append;
+    await store.appendWith(streamId, events, { expectedVersion, alongside: [writeBack] });
   }
 }

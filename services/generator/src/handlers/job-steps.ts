@@ -34,17 +34,29 @@ import { chooseModel, type NextStep, planNextStep, pollDelayMs } from '../domain
 import { findVideoModel, modelOrder } from '../domain/models.js';
 
 /**
+ * Events a step leaves for the scheduler to append with its write-back of the job, in one round trip and
+ * one transaction: the job's row moves on only with them.
+ */
+export interface StepEvents {
+  streamId: string;
+  events: AnyNewEvent[];
+  expectedVersion: number;
+}
+
+/**
  * What the scheduler does with a job after a step. `stream` is the job stream as this step left it, when
  * it knows it exactly (it appended at the version it read): a step chained straight after needs no read.
+ * `append` is what the step has not appended yet; no step is chained after one that leaves events.
  */
 export type StepOutcome =
-  | { done: true }
+  | { done: true; append?: StepEvents }
   | {
       done: false;
       runInMs: number;
       polls?: number;
       imageUrl?: string;
       stream?: readonly DomainEvent[];
+      append?: StepEvents;
     };
 
 export interface JobRow {
@@ -182,14 +194,18 @@ async function submit(
           ? `${config.KIE_CALLBACK_URL}/kie/callback/${request.data.jobId}/${row.callback_token}`
           : undefined,
       });
-      await append(deps, job, [
-        newEvent(
-          'GenerationSubmitted',
-          { ...jobRef(request), attempt, model: model.id, taskId, keyId: key.id },
-          { causedBy: request },
-        ),
-      ]);
-      return { done: false, runInMs: config.KIE_POLL_INTERVAL, polls: 0, imageUrl };
+      const submitted = newEvent(
+        'GenerationSubmitted',
+        { ...jobRef(request), attempt, model: model.id, taskId, keyId: key.id },
+        { causedBy: request },
+      );
+      return {
+        done: false,
+        runInMs: config.KIE_POLL_INTERVAL,
+        polls: 0,
+        imageUrl,
+        append: withWriteBack(job, [submitted]),
+      };
     } catch (error) {
       if (error instanceof PhotoError) {
         failure = {
@@ -248,14 +264,12 @@ async function poll(
   }
   const request = requestOf(job);
   if (task.state === 'success') {
-    await append(deps, job, [
-      newEvent(
-        'VideoReady',
-        { ...jobRef(request), videoUrl: task.videoUrl, model, taskId },
-        { causedBy: request, eventId: deterministicEventId('generation-finished', request.data.jobId) },
-      ),
-    ]);
-    return { done: true };
+    const ready = newEvent(
+      'VideoReady',
+      { ...jobRef(request), videoUrl: task.videoUrl, model, taskId },
+      { causedBy: request, eventId: deterministicEventId('generation-finished', request.data.jobId) },
+    );
+    return { done: true, append: withWriteBack(job, [ready]) };
   }
   if (task.state === 'fail') {
     return attemptFailed(
@@ -352,6 +366,11 @@ async function uploadPhoto(
     const canvas = await toVerticalCanvas(photo.bytes);
     return deps.kie.uploadFile(key.secret, canvas.bytes, `${request.data.jobId}.jpg`, canvas.mimeType);
   });
+}
+
+/** `events` for the scheduler to append at the version the step read (see `StepEvents`). */
+function withWriteBack(job: JobSummary, events: AnyNewEvent[]): StepEvents {
+  return { streamId: streamIds.job(requestOf(job).data.jobId), events, expectedVersion: job.version };
 }
 
 async function append(deps: StepDependencies, job: JobSummary, events: AnyNewEvent[]): Promise<AppendResult> {
