@@ -28,6 +28,24 @@ describe('VideoClaims', () => {
     await second?.claim.release();
   });
 
+  it('is given back by the statements it is handed to, only when they succeed', async () => {
+    const claims = new VideoClaims(db.pool);
+    const jobId = randomUUID();
+    const taken = await claims.take(jobId, `delivery--VideoReady:30'`);
+    if (!taken) throw new Error('no claim');
+    // The outcome's statements fail: the claim stays held, and is still released the usual way.
+    const failing = taken.claim.givenBackBy((sql) => db.pool.query(`SELECT 1/0; ${sql}`));
+    await expect(failing).rejects.toThrow(/division by zero/);
+    expect(await claims.take(jobId, 'delivery--VideoReady:31')).toBeUndefined();
+
+    await taken.claim.givenBackBy((sql) => db.pool.query(`SELECT 1; ${sql}`));
+    const next = await claims.take(jobId, 'delivery--VideoReady:31');
+    expect(next).toBeDefined();
+    await taken.claim.release(); // given back already: does not touch the next holder's claim
+    expect(await claims.take(jobId, 'delivery--VideoReady:32')).toBeUndefined();
+    await next?.claim.release();
+  });
+
   it('gives a redelivered message back the claim its failed try could not release', async () => {
     const claims = new VideoClaims(db.pool);
     const jobId = randomUUID();

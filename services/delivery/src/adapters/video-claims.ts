@@ -1,8 +1,13 @@
 import pg, { type Pool, type QueryResult } from 'pg';
 
-/** A held claim on one job's video: renewed while held, given back with `release`. */
+/** A held claim on one job's video: renewed while held, given back with `release` or `givenBackBy`. */
 export interface VideoClaim {
   release(): Promise<void>;
+  /**
+   * Hands the claim's release as plain SQL to `send`, which runs it with other statements (the job's
+   * outcome); once `send` has succeeded the claim is given back and `release` does nothing.
+   */
+  givenBackBy(send: (releaseSql: string) => Promise<unknown>): Promise<void>;
 }
 
 /**
@@ -55,9 +60,18 @@ export class VideoClaims {
         .catch(() => {}); // the database is away: the lease runs on, and the next renewal tries again
     }, this.leaseMs / 4);
     renew.unref();
+    let given = false;
     const claim: VideoClaim = {
+      givenBackBy: async (send) => {
+        await send(
+          `DELETE FROM delivery.video_claims WHERE job_id = ${escapeLiteral(jobId)}::uuid AND owner = ${escapeLiteral(owner)}`,
+        );
+        given = true;
+        clearInterval(renew);
+      },
       release: async () => {
         clearInterval(renew);
+        if (given) return;
         await this.pool
           .query({
             name: 'nc_delivery_claim_release',

@@ -15,6 +15,7 @@ import {
 import type { JetStreamContext } from '@neurocards/runtime/bus';
 import { ExpectedVersionConflictError, readStreamSql, toEvents } from '@neurocards/runtime/event-store';
 import { SERVICE_CONTEXT, type ServiceContext } from '@neurocards/runtime/shell';
+import type { VideoClaim } from '../adapters/video-claims.js';
 import type { DeliveryConfig } from '../config.js';
 import { balanceOf, type DeliveryKit, deliveryKit } from './delivery-kit.js';
 import { enqueueMessage, outboxChanged } from './outbox.js';
@@ -51,7 +52,7 @@ export class DeliveryController {
     }
     const [jobStream, credits] = taken.reads.map(toEvents);
     try {
-      await this.deliver(ready, ctx, summarizeJob(jobStream ?? []), balanceOf(credits ?? []));
+      await this.deliver(ready, ctx, summarizeJob(jobStream ?? []), balanceOf(credits ?? []), taken.claim);
     } finally {
       await taken.claim.release();
     }
@@ -62,6 +63,7 @@ export class DeliveryController {
     ctx: JetStreamContext,
     job: JobSummary,
     balance: number,
+    claim: VideoClaim,
   ) {
     const { store } = this.service;
     const streamId = streamIds.job(ready.data.jobId);
@@ -91,8 +93,13 @@ export class DeliveryController {
       events.push(newEvent('DeliveryFailed', { ...ref, errorClass, reason, attempts }, finished));
     }
     // Telegram has the video (or has refused it for good): record that through a short database outage
-    // rather than leave it to the bus, whose redelivery would send the video again.
-    await appendPatiently(() => store.append(streamId, events, { expectedVersion: job.version }));
+    // rather than leave it to the bus, whose redelivery would send the video again. The claim is given
+    // back in the same round trip.
+    await claim.givenBackBy((releaseSql) =>
+      appendPatiently(() =>
+        store.appendWith(streamId, events, { expectedVersion: job.version, alongside: [releaseSql] }),
+      ),
+    );
     if ('failed' in outcome)
       this.service.logger.warn({ jobId: ref.jobId, ...outcome.failed }, 'video could not be delivered');
   }
