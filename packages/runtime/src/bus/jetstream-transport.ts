@@ -22,6 +22,35 @@ import { type DeadLetterReasonCode, parkMessage } from './dead-letter.js';
 
 const NANOS_PER_MS = 1_000_000;
 
+/**
+ * How long an acknowledgement waits for others. Each socket write to the server costs the sender a system
+ * call and the server a read; handlers finish one by one, so acks sent as they come take one write each,
+ * while those gathered for a few milliseconds leave together. An ack that waits only delays the server's
+ * bookkeeping: the effect is committed already, and a crash in between means one redelivery, which the
+ * inbox absorbs.
+ */
+const ACK_GATHER_MS = 5;
+
+/** Acknowledgements gathered for ACK_GATHER_MS and sent in one write; `flush` sends them at once. */
+class GatheredAcks {
+  private pending: JsMsg[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  add(msg: JsMsg): void {
+    this.pending.push(msg);
+    this.timer ??= setTimeout(() => this.flush(), ACK_GATHER_MS);
+  }
+
+  /** Sends every gathered ack; the client writes the ones made in one tick together. */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const acks = this.pending;
+    this.pending = [];
+    for (const msg of acks) msg.ack();
+  }
+}
+
 export interface JetStreamTransportOptions {
   nc: NatsConnection;
   names: BusNames;
@@ -88,6 +117,7 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
   private readonly subscriptions: ConsumerMessages[] = [];
   private readonly loops: Promise<void>[] = [];
   private closing = false;
+  private readonly acks = new GatheredAcks();
 
   constructor(private readonly options: JetStreamTransportOptions) {
     super();
@@ -106,6 +136,7 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
     await Promise.all(this.subscriptions.map((messages) => messages.close().catch(() => undefined)));
     await Promise.all(this.loops);
     // Acks are fire-and-forget: make sure the last ones have reached the server before we report closed.
+    this.acks.flush();
     await this.options.nc.flush().catch(() => undefined);
   }
 
@@ -228,7 +259,7 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
           new JetStreamContext([msg, consumer, this.options.maxDeliver ?? 5]),
         );
         await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
-        msg.ack();
+        this.acks.add(msg);
         metrics?.handled.inc({ consumer, outcome: 'ok' });
       } catch (error) {
         await this.retryOrPark(consumer, msg, event.eventId, error);
