@@ -277,7 +277,7 @@ describe('provider replies with missing or wrong fields', () => {
 
 describe('malformed events on the bus', () => {
   const subject = () => bus.names.eventSubject('GenerationRequested');
-  const consumers = ['billing--GenerationRequested'];
+  const consumers = ['billing--GenerationRequested', 'delivery--GenerationRequested'];
 
   async function parked(fragment: string): Promise<DeadLetter[]> {
     return waitFor(
@@ -795,6 +795,7 @@ describe('at the end', () => {
     expect([...new Set(letters.map((l) => l.consumer))].sort()).toEqual([
       'billing--GenerationRequested',
       'billing--PaymentReceived',
+      'delivery--GenerationRequested',
     ]);
   });
 });

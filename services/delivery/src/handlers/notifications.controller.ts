@@ -20,6 +20,19 @@ export class NotificationsController {
     this.kit = deliveryKit(service);
   }
 
+  /** Every order is watched from its start, for one "still working" message if it runs long. */
+  @EventPattern<string>('GenerationRequested')
+  async onGenerationRequested(@Payload() requested: EventEnvelope<'GenerationRequested'>) {
+    const { orderId, orderJobIds, userId, chatId, language } = requested.data;
+    const noticeAt = new Date(Date.parse(requested.occurredAt) + this.service.config.SLOW_JOB_NOTICE_AFTER);
+    await this.service.pool.query({
+      name: 'nc_delivery_watch_order',
+      text: `INSERT INTO delivery.watched_orders (order_id, user_id, chat_id, language, job_ids, notice_at)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (order_id) DO NOTHING`,
+      values: [orderId, userId, chatId, language, orderJobIds, noticeAt],
+    });
+  }
+
   @EventPattern<string>('CreditReservationRejected')
   async onReservationRejected(@Payload() rejected: EventEnvelope<'CreditReservationRejected'>) {
     const { jobId, orderId, needed, available } = rejected.data;
