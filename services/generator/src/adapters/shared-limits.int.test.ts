@@ -92,5 +92,28 @@ describe('model health and the prompt cache', () => {
       source: 'fallback',
     });
     expect(await cache.get(PromptCache.key({ ...input, product: 'Cup' }))).toBeUndefined();
+
+    // Another replica finds it in the table, and keeps it: the next ask does not reach PostgreSQL.
+    const replica = new PromptCache(other);
+    expect((await replica.get(PromptCache.key(input)))?.prompt).toBe('A mug on a table.');
+    await db.pool.query('DELETE FROM generator.prompt_cache');
+    expect((await replica.get(PromptCache.key(input)))?.prompt).toBe('A mug on a table.');
+    expect(await new PromptCache(other).get(PromptCache.key(input))).toBeUndefined();
+  });
+
+  it('keeps the last thousand prompts a replica used in memory, and forgets the least recently used', async () => {
+    const cache = new PromptCache(db.pool);
+    const key = (i: number) =>
+      PromptCache.key({ product: `Item ${i}`, templateId: 'studio', wishes: null, language: 'en' });
+    for (let i = 0; i < 1000; i++) await cache.put(key(i), { prompt: `Prompt ${i}`, source: 'model' });
+    await cache.get(key(0)); // used again: the least recently used is now number 1
+    await cache.put(key(1000), { prompt: 'Prompt 1000', source: 'model' }); // number 1 goes
+    await cache.put(key(1001), { prompt: 'Prompt 1001', source: 'model' }); // number 2 goes
+    await db.pool.query('DELETE FROM generator.prompt_cache');
+    expect((await cache.get(key(0)))?.prompt).toBe('Prompt 0');
+    expect((await cache.get(key(1001)))?.prompt).toBe('Prompt 1001');
+    expect(await cache.get(key(1))).toBeUndefined();
+    expect(await cache.get(key(2))).toBeUndefined();
+    expect((await cache.get(key(3)))?.prompt).toBe('Prompt 3');
   });
 });
