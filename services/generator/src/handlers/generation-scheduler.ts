@@ -7,13 +7,7 @@ import pg from 'pg';
 import { Counter, Gauge } from 'prom-client';
 import type { ProviderState } from '../adapters/provider-state.js';
 import { JOB_DUE, jobSignals } from './job-signals.js';
-import {
-  type JobRow,
-  runJobStep,
-  type StepDependencies,
-  type StepEvents,
-  type StepOutcome,
-} from './job-steps.js';
+import { type JobRow, runJobStep, type StepDependencies, type StepOutcome } from './job-steps.js';
 
 /** A leased job with what its first step starts from (see `claim`). */
 interface ClaimedJob {
@@ -113,15 +107,12 @@ export class GenerationScheduler extends LoopWorker {
         // no read of the stream when the step knows how it left it.
         let stream: readonly DomainEvent[] | undefined = read;
         let known: ProviderState | undefined = providers;
-        let unstored: StepEvents | undefined;
         for (let step = 1; ; step++) {
-          const next = await runJobStep(this.deps, row, { stream, providers: known, unstored });
+          const next = await runJobStep(this.deps, row, { stream, providers: known });
           this.steps.inc({ outcome: next.done ? 'done' : 'continue' });
-          if (next.done || next.runInMs > 0 || step >= MAX_CHAINED_STEPS || this.stopping) return next;
-          // Events left unstored go on only with the stream that holds them; otherwise to the write-back.
-          if (next.append && !next.stream) return next;
+          if (next.done || next.runInMs > 0 || next.append || step >= MAX_CHAINED_STEPS || this.stopping)
+            return next;
           row = { ...row, polls: next.polls ?? row.polls, image_url: next.imageUrl ?? row.image_url };
-          unstored = next.append;
           stream = next.stream;
           // A step that returns its stream only added to it (the prompt). Any other may have paused a
           // model or cooled a key, so the step after it reads the provider state again.

@@ -45,9 +45,8 @@ export interface StepEvents {
 
 /**
  * What the scheduler does with a job after a step. `stream` is the job stream as this step left it, when
- * it knows it exactly: a step chained straight after needs no read. `append` is what the step has not
- * stored yet; when `stream` holds it too, the next step may be chained, and stores it with its own events
- * (see `runJobStep`'s `unstored`).
+ * it knows it exactly (it appended at the version it read): a step chained straight after needs no read.
+ * `append` is what the step has not appended yet; no step is chained after one that leaves events.
  */
 export type StepOutcome =
   | { done: true; append?: StepEvents }
@@ -85,38 +84,19 @@ export interface StepDependencies {
 /** How long a model that answered "paused" or "not supported" is skipped by every job. */
 const MODEL_PAUSE_MS = 10 * 60_000;
 
-/** A job as a step sees it: its summary, and the events at the end of its stream not stored yet. */
-interface StepJob extends JobSummary {
-  unstored?: StepEvents;
-}
-
 /**
  * Runs the next step of one job, decided from its stream: prepare the prompt, submit an attempt, poll the
  * task, or end the job. Every fact goes to the job stream with the version read, so a replica that raced
- * this one (its lease expired) fails to append instead of writing twice. `unstored` are events at the end
- * of `known.stream` that the step before left unstored (the prompt): whatever this step stores next, now
- * or with the write-back, carries them first, so they are stored together with what followed from them.
+ * this one (its lease expired) fails to append instead of writing twice.
  */
 export async function runJobStep(
   deps: StepDependencies,
   row: JobRow,
-  known: { stream?: readonly DomainEvent[]; providers?: ProviderState; unstored?: StepEvents } = {},
+  known: { stream?: readonly DomainEvent[]; providers?: ProviderState } = {},
 ): Promise<StepOutcome> {
-  const stream = known.stream ?? (await deps.service.store.readStream(streamIds.job(row.job_id)));
-  const job: StepJob = { ...summarizeJob(stream), unstored: known.unstored };
-  const outcome = await stepOf(deps, row, job, stream, known.providers);
-  // A step that stored nothing hands what is still unstored to the write-back.
-  return job.unstored && !outcome.append ? { ...outcome, append: job.unstored } : outcome;
-}
-
-async function stepOf(
-  deps: StepDependencies,
-  row: JobRow,
-  job: StepJob,
-  stream: readonly DomainEvent[],
-  knownProviders: ProviderState | undefined,
-): Promise<StepOutcome> {
-  const { config, pool } = deps.service;
+  const { store, config, pool } = deps.service;
+  const stream = known.stream ?? (await store.readStream(streamIds.job(row.job_id)));
+  const job = summarizeJob(stream);
   const context = {
     now: new Date(),
     models: modelOrder(config.KIE_MODEL, config.KIE_MODEL_FALLBACKS),
@@ -127,7 +107,7 @@ async function stepOf(
   // Paused models and cooling keys matter only to a submission, so they are asked for only then.
   let providers: ProviderState | undefined;
   if (plan.kind === 'submit') {
-    providers = knownProviders ?? (await readProviderState(pool));
+    providers = known.providers ?? (await readProviderState(pool));
     plan = { ...plan, model: chooseModel(job, { ...context, pausedModels: providers.pausedModels }) };
   }
   switch (plan.kind) {
@@ -136,7 +116,7 @@ async function stepOf(
     case 'wait':
       return { done: false, runInMs: Math.max(0, plan.until.getTime() - Date.now()) };
     case 'prepare_prompt':
-      return preparePrompt(deps, job, stream);
+      return { done: false, runInMs: 0, stream: await preparePrompt(deps, job, stream) };
     case 'give_up':
       await append(deps, job, [generationFailed(job, plan.failure)]);
       return { done: true };
@@ -147,15 +127,12 @@ async function stepOf(
   }
 }
 
-/**
- * Writes the prompt, and leaves it unstored for the submission chained after it: that stores it with its
- * own event, in the write-back, one round trip and one transaction for both.
- */
+/** Writes the prompt and returns the stream with it, or nothing when the append found it stored already. */
 async function preparePrompt(
   deps: StepDependencies,
-  job: StepJob,
+  job: JobSummary,
   stream: readonly DomainEvent[],
-): Promise<StepOutcome> {
+): Promise<readonly DomainEvent[] | undefined> {
   const request = requestOf(job);
   const { product, templateId, wishes, language } = request.data;
   const key = PromptCache.key({ product, templateId, wishes, language });
@@ -169,18 +146,17 @@ async function preparePrompt(
     { ...jobRef(request), prompt: prompt.prompt, source: prompt.source },
     { causedBy: request },
   );
-  const streamId = streamIds.job(request.data.jobId);
-  return {
-    done: false,
-    runInMs: 0,
-    stream: [...stream, { ...prepared, streamId, streamVersion: job.version + 1 }],
-    append: withWriteBack(job, [prepared]),
-  };
+  const result = await append(deps, job, [prepared]);
+  if (result.status !== 'appended') return undefined;
+  return [
+    ...stream,
+    { ...prepared, streamId: streamIds.job(request.data.jobId), streamVersion: result.streamVersion },
+  ];
 }
 
 async function submit(
   deps: StepDependencies,
-  job: StepJob,
+  job: JobSummary,
   row: JobRow,
   attempt: number,
   modelId: string,
@@ -256,7 +232,7 @@ async function submit(
 
 async function poll(
   deps: StepDependencies,
-  job: StepJob,
+  job: JobSummary,
   row: JobRow,
   submission: EventEnvelope<'GenerationSubmitted'>,
   expired: boolean,
@@ -313,7 +289,7 @@ async function poll(
  */
 async function attemptFailed(
   deps: StepDependencies,
-  job: StepJob,
+  job: JobSummary,
   attempt: number,
   model: string,
   failure: Classification,
@@ -355,7 +331,7 @@ async function attemptFailed(
 }
 
 function generationFailed(
-  job: StepJob,
+  job: JobSummary,
   last: Pick<EventEnvelope<'GenerationAttemptFailed'>, 'data'>,
 ): AnyNewEvent {
   const request = requestOf(job);
@@ -392,24 +368,16 @@ async function uploadPhoto(
   });
 }
 
-/**
- * `events` for the scheduler to append with the write-back, after the job's unstored events and at the
- * version the store holds (see `StepEvents`).
- */
-function withWriteBack(job: StepJob, events: AnyNewEvent[]): StepEvents {
-  const unstored = job.unstored;
-  job.unstored = undefined;
-  return {
-    streamId: streamIds.job(requestOf(job).data.jobId),
-    events: [...(unstored?.events ?? []), ...events],
-    expectedVersion: unstored?.expectedVersion ?? job.version,
-  };
+/** `events` for the scheduler to append at the version the step read (see `StepEvents`). */
+function withWriteBack(job: JobSummary, events: AnyNewEvent[]): StepEvents {
+  return { streamId: streamIds.job(requestOf(job).data.jobId), events, expectedVersion: job.version };
 }
 
-/** Appends now, after the job's unstored events. */
-async function append(deps: StepDependencies, job: StepJob, events: AnyNewEvent[]): Promise<AppendResult> {
-  const { streamId, events: all, expectedVersion } = withWriteBack(job, events);
-  return deps.service.store.append(streamId, all, { expectedVersion });
+async function append(deps: StepDependencies, job: JobSummary, events: AnyNewEvent[]): Promise<AppendResult> {
+  const request = requestOf(job);
+  return deps.service.store.append(streamIds.job(request.data.jobId), events, {
+    expectedVersion: job.version,
+  });
 }
 
 /** Spreads jobs over the key pool. */
