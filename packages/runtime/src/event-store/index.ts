@@ -1,5 +1,4 @@
 export * from './checkpoints.js';
-export * from './command.js';
 export * from './errors.js';
 export * from './event-store.js';
 export * from './migrations.js';
