@@ -236,6 +236,7 @@ export class EventStore {
     const alongside = options.alongside ?? [];
     try {
       const sql = [appendSql(streamId, events, options.expectedVersion), ...alongside].join('; ');
+      // The results: expect_version's, the INSERT's, then those of `alongside`.
       const inserted = (await simpleQueries(this.pool, sql))[1]?.rows as { global_position: string }[];
       const base = options.expectedVersion === 'no_stream' ? 0 : options.expectedVersion;
       return {

@@ -1,3 +1,4 @@
+import { simpleQueries } from '@neurocards/runtime/event-store';
 import pg, { type Pool, type QueryResult } from 'pg';
 
 /** A held claim on one job's video: renewed while held, given back with `release` or `givenBackBy`. */
@@ -38,7 +39,8 @@ export class VideoClaims {
     const lease = `${this.leaseMs} milliseconds`;
     const { escapeLiteral } = pg;
     // One simple query: its statements commit together, the claim with them.
-    const results = await this.pool.query(
+    const [taken, ...read] = await simpleQueries(
+      this.pool,
       [
         `INSERT INTO delivery.video_claims AS claim (job_id, owner, until)
          VALUES (${escapeLiteral(jobId)}::uuid, ${escapeLiteral(owner)}, clock_timestamp() + ${escapeLiteral(lease)}::interval)
@@ -47,7 +49,6 @@ export class VideoClaims {
         ...reads,
       ].join('; '),
     );
-    const [taken, ...read] = (Array.isArray(results) ? results : [results]) as QueryResult[];
     if (taken?.rowCount !== 1) return undefined;
     const renew = setInterval(() => {
       this.pool
