@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../event-store/migrations.js';
 import { createTestDatabase, type TestDatabase } from '../testing/databases.js';
-import { handleOnce, inboxMigration } from './inbox.js';
+import { handleOnce, InboxBatcher, type InboxEffect, inboxMigration } from './inbox.js';
 
 let db: TestDatabase;
 
@@ -118,5 +118,108 @@ describe('handleOnce', () => {
       ),
     ).rejects.toThrow(/uuid/);
     expect((await db.pool.query('SELECT count(*)::int AS n FROM probe.inbox')).rows[0].n).toBeGreaterThan(0);
+  });
+});
+
+describe('InboxBatcher', () => {
+  /** A batcher with one batch at a time whose first unit holds its batch open until `open()`. */
+  function heldBatcher() {
+    const batcher = new InboxBatcher(db.pool, 'probe', { maxInFlight: 1 });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const holder = batcher.handle({
+      consumer: 'held--CreditsGranted',
+      eventId: randomUUID(),
+      effect: () => gate,
+    });
+    return { batcher, holder, open };
+  }
+
+  const noting =
+    (note: string): InboxEffect<string> =>
+    async (client, tx) => {
+      const { rows } = await client.query<{ txid: string }>('SELECT txid_current()::text AS txid');
+      tx.beforeCommit(`INSERT INTO probe.effects (note) VALUES ('${note}')`);
+      return `${note} in ${rows[0]?.txid} with ${tx.prefetched.map((r) => JSON.stringify(r.rows)).join()}`;
+    };
+
+  it('handles events that come while a batch runs in one transaction, each with its own reads, once', async () => {
+    const { batcher, holder, open } = heldBatcher();
+    const consumer = 'batch--CreditsGranted';
+    const repeated = randomUUID();
+    const outcomes = Promise.all([
+      batcher.handle({ consumer, eventId: randomUUID(), prefetch: ['SELECT 1 AS n'], effect: noting('b1') }),
+      batcher.handle({ consumer, eventId: repeated, prefetch: ['SELECT 2 AS n'], effect: noting('b2') }),
+      batcher.handle({ consumer, eventId: randomUUID(), effect: noting('b3') }),
+    ]);
+    open();
+    await holder;
+    const [one, two, three] = await outcomes;
+
+    const txids = [one, two, three].map((o) => (o.duplicate ? '' : /in (\d+)/.exec(o.result)?.[1]));
+    expect(new Set(txids).size).toBe(1);
+    expect(one).toMatchObject({
+      duplicate: false,
+      result: expect.stringMatching(/^b1 in \d+ with \[\{"n":1\}\]$/),
+    });
+    expect(two).toMatchObject({ duplicate: false, result: expect.stringMatching(/with \[\{"n":2\}\]$/) });
+    expect(await effects()).toEqual(expect.arrayContaining(['b1', 'b2', 'b3']));
+    // The record was stored with the batch: the event again is a duplicate.
+    expect(await batcher.handle({ consumer, eventId: repeated, effect: noting('b2 again') })).toEqual({
+      duplicate: true,
+    });
+    expect(await effects()).not.toContain('b2 again');
+  });
+
+  it('runs the units of a failed batch again alone, so only the failing one fails and leaves no trace', async () => {
+    const { batcher, holder, open } = heldBatcher();
+    const consumer = 'spoilt--CreditsGranted';
+    const thrower = randomUUID();
+    const outcomes = Promise.allSettled([
+      batcher.handle({ consumer, eventId: randomUUID(), effect: noting('c1') }),
+      batcher.handle({
+        consumer,
+        eventId: thrower,
+        effect: async (client) => {
+          await client.query(`INSERT INTO probe.effects (note) VALUES ('c2 undone')`);
+          throw new Error('c2 failed');
+        },
+      }),
+      batcher.handle({
+        consumer,
+        eventId: randomUUID(),
+        effect: async (_client, tx) => tx.beforeCommit('INSERT INTO probe.no_such_table VALUES (1)'),
+      }),
+      batcher.handle({ consumer, eventId: randomUUID(), effect: noting('c4') }),
+    ]);
+    open();
+    await holder;
+    const [c1, c2, c3, c4] = await outcomes;
+
+    expect(c1).toMatchObject({ status: 'fulfilled', value: { duplicate: false } });
+    expect(c2).toMatchObject({ status: 'rejected', reason: new Error('c2 failed') });
+    expect(c3).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ code: '42P01' }) });
+    expect(c4).toMatchObject({ status: 'fulfilled', value: { duplicate: false } });
+    const notes = await effects();
+    expect(notes).toEqual(expect.arrayContaining(['c1', 'c4']));
+    expect(notes).not.toContain('c2 undone');
+    const { rows } = await db.pool.query('SELECT 1 FROM probe.inbox WHERE event_id = $1', [thrower]);
+    expect(rows).toHaveLength(0);
+  });
+
+  it('never puts two units of one key in one transaction', async () => {
+    const { batcher, holder, open } = heldBatcher();
+    const consumer = 'keyed--CreditsGranted';
+    const unit = (note: string, key: string) =>
+      batcher.handle({ consumer, eventId: randomUUID(), key, effect: noting(note) });
+    const outcomes = Promise.all([unit('k1', 'credits-1'), unit('k2', 'credits-1'), unit('k3', 'credits-2')]);
+    open();
+    await holder;
+    const txids = (await outcomes).map((o) => (o.duplicate ? '' : /in (\d+)/.exec(o.result)?.[1]));
+
+    expect(txids[0]).toBe(txids[2]);
+    expect(txids[1]).not.toBe(txids[0]);
   });
 });

@@ -1,6 +1,7 @@
 import pg, { type Pool, type PoolClient, type QueryResult } from 'pg';
 import type { Migration } from '../event-store/migrations.js';
 import { inTransaction, type Transaction } from '../event-store/postgres.js';
+import { Batches, type Settled, settle } from './batches.js';
 
 /** The inbox table of one service: event ids its consumers have handled, written with their effects. */
 export function inboxMigration(schema: string, version = 1): Migration {
@@ -21,6 +22,18 @@ export function inboxMigration(schema: string, version = 1): Migration {
 
 export type InboxOutcome<T> = { duplicate: true } | { duplicate: false; result: T };
 
+/** What an effect runs in: its transaction, and the results of its `prefetch` statements in order. */
+export type InboxEffect<T> = (
+  client: PoolClient,
+  tx: Transaction & { prefetched: QueryResult[] },
+) => Promise<T>;
+
+export interface InboxRecord {
+  schema: string;
+  consumer: string;
+  eventId: string;
+}
+
 /**
  * Runs `effect` in one transaction together with the inbox record of (consumer, eventId). A second delivery
  * of the same event finds the record and does nothing; two replicas racing on one event serialise on the
@@ -30,14 +43,10 @@ export type InboxOutcome<T> = { duplicate: true } | { duplicate: false; result: 
  */
 export async function handleOnce<T>(
   pool: Pool,
-  inbox: { schema: string; consumer: string; eventId: string },
-  effect: (client: PoolClient, tx: Transaction & { prefetched: QueryResult[] }) => Promise<T>,
+  inbox: InboxRecord,
+  effect: InboxEffect<T>,
   options: { prefetch?: readonly string[] } = {},
 ): Promise<InboxOutcome<T>> {
-  assertIdentifier(inbox.schema);
-  // The record goes with BEGIN in one round trip, so its values are inlined as quoted literals.
-  const record = `INSERT INTO ${inbox.schema}.inbox (consumer, event_id)
-    VALUES (${escapeLiteral(inbox.consumer)}, ${escapeLiteral(inbox.eventId)}::uuid) ON CONFLICT DO NOTHING`;
   return inTransaction(
     pool,
     async (client, tx) => {
@@ -45,8 +54,111 @@ export async function handleOnce<T>(
       if (recorded?.rowCount === 0) return { duplicate: true };
       return { duplicate: false, result: await effect(client, { ...tx, prefetched }) };
     },
-    [record, ...(options.prefetch ?? [])].join('; '),
+    [recordSql(inbox), ...(options.prefetch ?? [])].join('; '),
   );
+}
+
+/** One event for `InboxBatcher`: its record, its effect, and `key`, what no two effects may decide at once. */
+export interface InboxUnit<T> {
+  consumer: string;
+  eventId: string;
+  /** The stream the effect decides on: units of one key run one after another, never in one batch. */
+  key?: string;
+  prefetch?: readonly string[];
+  effect: InboxEffect<T>;
+}
+
+/**
+ * `handleOnce` for many events in one transaction, when a service handles many at once: the records and the
+ * prefetches of a whole batch go with BEGIN in one round trip, the effects run one after another on its
+ * connection, and everything they leave for COMMIT goes in one more. A service under load makes two round
+ * trips for a batch instead of two per event; an idle one runs each event alone, as `handleOnce` does
+ * (natural batching, see `Batches`).
+ *
+ * Units of one `key` never share a batch or run at once: two decisions on one stream would read the same
+ * version and the second append would fail. When anything in a batch fails (an effect throws, an append met
+ * a stream moved by another replica, a deadlock), the batch rolls back and each unit runs again alone with
+ * `handleOnce`, so only the failing unit's caller sees its error, exactly as without batching.
+ */
+export class InboxBatcher {
+  private readonly batches: Batches<InboxUnit<unknown>, InboxOutcome<unknown>>;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly schema: string,
+    options: { maxBatch?: number; maxInFlight?: number } = {},
+  ) {
+    assertIdentifier(schema);
+    this.batches = new Batches((units) => this.runBatch(units), {
+      maxBatch: options.maxBatch ?? 64,
+      maxInFlight: options.maxInFlight ?? 2,
+      keyOf: (unit) => unit.key,
+    });
+  }
+
+  handle<T>(unit: InboxUnit<T>): Promise<InboxOutcome<T>> {
+    return this.batches.add(unit as InboxUnit<unknown>) as Promise<InboxOutcome<T>>;
+  }
+
+  private async runBatch(units: InboxUnit<unknown>[]): Promise<Settled<InboxOutcome<unknown>>[]> {
+    if (units.length > 1) {
+      try {
+        const outcomes = await this.together(units);
+        return outcomes.map((value) => ({ ok: true, value }));
+      } catch {
+        // Rolled back whole: each unit runs again alone, below, and meets its own error if it has one.
+      }
+    }
+    return Promise.all(units.map((unit) => settle(this.alone(unit))));
+  }
+
+  private alone<T>(unit: InboxUnit<T>): Promise<InboxOutcome<T>> {
+    const { consumer, eventId, prefetch, effect } = unit;
+    return handleOnce(this.pool, { schema: this.schema, consumer, eventId }, effect, { prefetch });
+  }
+
+  private together(units: InboxUnit<unknown>[]): Promise<InboxOutcome<unknown>[]> {
+    // Records are inserted in event-id order, so two replicas that both hold the same two redelivered
+    // events lock their records in one order and do not deadlock.
+    const order = units
+      .map((unit, index) => ({ unit, index }))
+      .sort((a, b) => (a.unit.eventId < b.unit.eventId ? -1 : a.unit.eventId > b.unit.eventId ? 1 : 0));
+    const opening = order.flatMap(({ unit: { consumer, eventId, prefetch = [] } }) => [
+      recordSql({ schema: this.schema, consumer, eventId }),
+      ...prefetch,
+    ]);
+    return inTransaction(
+      this.pool,
+      async (client, tx) => {
+        const outcomes: InboxOutcome<unknown>[] = new Array(units.length);
+        let at = 0;
+        for (const { unit, index } of order) {
+          const [recorded, ...prefetched] = tx.opening.slice(at, at + 1 + (unit.prefetch?.length ?? 0));
+          at += 1 + prefetched.length;
+          outcomes[index] =
+            recorded?.rowCount === 0
+              ? { duplicate: true }
+              : {
+                  duplicate: false,
+                  result: await unit.effect(client, {
+                    opening: [recorded as QueryResult, ...prefetched],
+                    beforeCommit: tx.beforeCommit,
+                    prefetched,
+                  }),
+                };
+        }
+        return outcomes;
+      },
+      opening.join('; '),
+    );
+  }
+}
+
+/** The inbox record as plain SQL: it travels with BEGIN, so its values are inlined as quoted literals. */
+function recordSql({ schema, consumer, eventId }: InboxRecord): string {
+  assertIdentifier(schema);
+  return `INSERT INTO ${schema}.inbox (consumer, event_id)
+    VALUES (${escapeLiteral(consumer)}, ${escapeLiteral(eventId)}::uuid) ON CONFLICT DO NOTHING`;
 }
 
 const { escapeLiteral } = pg;

@@ -1,3 +1,4 @@
+export * from './batches.js';
 export * from './concurrency.js';
 export * from './connection.js';
 export * from './dead-letter.js';

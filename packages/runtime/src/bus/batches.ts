@@ -1,0 +1,139 @@
+/** What a batch made of one of its items: a value, or the error that item alone must see. */
+export type Settled<O> = { ok: true; value: O } | { ok: false; error: unknown };
+
+export interface BatchesOptions<I> {
+  /** Items in one batch at most. */
+  maxBatch: number;
+  /** Batches running at once. */
+  maxInFlight: number;
+  /**
+   * Items with the same key never run at once, in one batch or in two: the second waits for the first
+   * (and keeps its place ahead of later items of that key). Items without a key are never held back.
+   */
+  keyOf?: (item: I) => string | undefined;
+}
+
+interface Waiting<I, O> {
+  item: I;
+  key: string | undefined;
+  resolve: (value: O) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Natural batching: an item that finds a free batch slot runs at once, alone, and items that come while the
+ * slots are busy wait and go together in the next batch. An idle service pays no delay, and a busy one
+ * makes one round trip for many items instead of one each, with batches as large as the load.
+ * `run` gets the items in the order they came and settles each of them.
+ */
+export class Batches<I, O> {
+  private readonly waiting: Waiting<I, O>[] = [];
+  private readonly busyKeys = new Set<string>();
+  private inFlight = 0;
+
+  constructor(
+    private readonly run: (items: I[]) => Promise<Settled<O>[]>,
+    private readonly options: BatchesOptions<I>,
+  ) {}
+
+  add(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.waiting.push({ item, key: this.options.keyOf?.(item), resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Items waiting for a batch slot (what a gauge would show). */
+  get backlog(): number {
+    return this.waiting.length;
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.options.maxInFlight) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) return;
+      this.inFlight++;
+      void this.runBatch(batch).finally(() => {
+        this.inFlight--;
+        for (const { key } of batch) if (key !== undefined) this.busyKeys.delete(key);
+        this.pump();
+      });
+    }
+  }
+
+  /** The next batch: waiting items in order, skipping those whose key is running or taken already. */
+  private takeBatch(): Waiting<I, O>[] {
+    const batch: Waiting<I, O>[] = [];
+    const seen = new Set<string>();
+    for (let i = 0; i < this.waiting.length && batch.length < this.options.maxBatch; ) {
+      const entry = this.waiting[i] as Waiting<I, O>;
+      const { key } = entry;
+      if (key !== undefined) {
+        // Seen once, a key is closed for the rest of this batch: a later item must not overtake an earlier.
+        const held = this.busyKeys.has(key) || seen.has(key);
+        seen.add(key);
+        if (held) {
+          i++;
+          continue;
+        }
+        this.busyKeys.add(key);
+      }
+      batch.push(entry);
+      this.waiting.splice(i, 1);
+    }
+    return batch;
+  }
+
+  private async runBatch(batch: Waiting<I, O>[]): Promise<void> {
+    let settled: Settled<O>[];
+    try {
+      settled = await this.run(batch.map((entry) => entry.item));
+      if (settled.length !== batch.length)
+        throw new Error(`a batch of ${batch.length} settled ${settled.length} items`);
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+      return;
+    }
+    batch.forEach((entry, i) => {
+      const outcome = settled[i] as Settled<O>;
+      if (outcome.ok) entry.resolve(outcome.value);
+      else entry.reject(outcome.error);
+    });
+  }
+}
+
+/** Settles a promise into a `Settled`. */
+export async function settle<O>(promise: Promise<O>): Promise<Settled<O>> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/**
+ * One statement for many rows: `write` gets every row added while earlier writes were running (natural
+ * batching) and must be idempotent per row. When a batch fails, each of its rows is written again alone,
+ * so a row that cannot be written fails only its own caller. Returns the function that adds one row and
+ * resolves once it is written.
+ */
+export function writeInBatches<R>(
+  write: (rows: readonly R[]) => Promise<unknown>,
+  options: { maxBatch?: number; maxInFlight?: number } = {},
+): (row: R) => Promise<void> {
+  const batches = new Batches<R, void>(
+    async (rows) => {
+      if (rows.length > 1) {
+        try {
+          await write(rows);
+          return rows.map(() => ({ ok: true, value: undefined }));
+        } catch {
+          // One row spoiled the batch, or the database is away: each row finds out for itself, below.
+        }
+      }
+      return Promise.all(rows.map((row) => settle(write([row]).then(() => undefined))));
+    },
+    { maxBatch: options.maxBatch ?? 100, maxInFlight: options.maxInFlight ?? 2 },
+  );
+  return (row) => batches.add(row);
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { Batches, type Settled, writeInBatches } from './batches.js';
+
+/** A batch runner that records its batches and finishes each only when told to. */
+function gatedRunner<I>() {
+  const batches: I[][] = [];
+  const gates: Array<() => void> = [];
+  const run = async (items: I[]): Promise<Settled<string>[]> => {
+    batches.push(items);
+    await new Promise<void>((resolve) => gates.push(resolve));
+    return items.map((item) => ({ ok: true, value: `done ${String(item)}` }));
+  };
+  const openNext = async () => {
+    for (let tries = 0; gates.length === 0 && tries < 100; tries++) await Promise.resolve();
+    gates.shift()?.();
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { batches, run, openNext };
+}
+
+describe('Batches', () => {
+  it('runs an item at once when a slot is free, and gathers those that come while the slots are busy', async () => {
+    const { batches, run, openNext } = gatedRunner<number>();
+    const queue = new Batches(run, { maxBatch: 10, maxInFlight: 1 });
+    const results = [1, 2, 3, 4].map((n) => queue.add(n));
+    expect(batches).toEqual([[1]]);
+    expect(queue.backlog).toBe(3);
+    await openNext();
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    await openNext();
+    expect(await Promise.all(results)).toEqual(['done 1', 'done 2', 'done 3', 'done 4']);
+  });
+
+  it('keeps batches within maxBatch and runs maxInFlight of them at once', async () => {
+    const { batches, run, openNext } = gatedRunner<number>();
+    const queue = new Batches(run, { maxBatch: 2, maxInFlight: 2 });
+    const results = [1, 2, 3, 4, 5, 6].map((n) => queue.add(n));
+    expect(batches).toEqual([[1], [2]]);
+    await openNext();
+    expect(batches).toEqual([[1], [2], [3, 4]]);
+    for (let i = 0; i < 3; i++) await openNext();
+    expect(batches.at(-1)).toEqual([5, 6]);
+    expect(await Promise.all(results)).toHaveLength(6);
+  });
+
+  it('never runs two items of one key at once, and keeps their order', async () => {
+    const { batches, run, openNext } = gatedRunner<string>();
+    const queue = new Batches(run, { maxBatch: 10, maxInFlight: 2, keyOf: (item) => item.split(':')[0] });
+    const results = ['a:1', 'a:2', 'b:1', 'a:3', 'c:1'].map((item) => queue.add(item));
+    // a:1 and b:1 each find a free slot; a:2 waits for a:1, and a:3 must not overtake a:2.
+    expect(batches).toEqual([['a:1'], ['b:1']]);
+    await openNext(); // a:1 done
+    expect(batches.at(-1)).toEqual(['a:2', 'c:1']);
+    await openNext(); // b:1 done: a:3 still waits, as a:2 runs
+    expect(batches).toHaveLength(3);
+    await openNext(); // a:2 done
+    expect(batches.at(-1)).toEqual(['a:3']);
+    await openNext();
+    expect(await Promise.all(results)).toHaveLength(5);
+  });
+
+  it('settles each item with its own outcome, and rejects all when the runner throws', async () => {
+    const queue = new Batches<number, number>(
+      async (items) =>
+        items.map((n) =>
+          n % 2 === 0 ? { ok: true, value: n * 10 } : { ok: false, error: new Error(`odd ${n}`) },
+        ),
+      { maxBatch: 10, maxInFlight: 1 },
+    );
+    const [two, three] = [queue.add(2), queue.add(3)];
+    expect(await two).toBe(20);
+    await expect(three).rejects.toThrow('odd 3');
+
+    const broken = new Batches<number, number>(
+      async () => {
+        throw new Error('database away');
+      },
+      { maxBatch: 10, maxInFlight: 1 },
+    );
+    await expect(Promise.all([broken.add(1), broken.add(2)])).rejects.toThrow('database away');
+  });
+});
+
+describe('writeInBatches', () => {
+  it('writes rows that come together in one call', async () => {
+    const calls: number[][] = [];
+    const write = writeInBatches<number>(
+      async (rows) => {
+        calls.push([...rows]);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      },
+      { maxInFlight: 1 },
+    );
+    await Promise.all([1, 2, 3, 4].map(write));
+    expect(calls).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('writes the rows of a failed batch again one by one, so only the bad row fails', async () => {
+    const calls: number[][] = [];
+    const write = writeInBatches<number>(
+      async (rows) => {
+        calls.push([...rows]);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (rows.includes(3)) throw new Error('row 3 is bad');
+      },
+      { maxInFlight: 1 },
+    );
+    const outcomes = await Promise.allSettled([1, 2, 3, 4].map(write));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(calls).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
+  });
+});
