@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { CreditsState } from '@neurocards/contracts';
 import { type AnyNewEvent, type DomainEvent, type EventEnvelope, streamIds } from '@neurocards/contracts';
-import { handleOnce, type JetStreamContext } from '@neurocards/runtime/bus';
+import { InboxBatcher, type JetStreamContext } from '@neurocards/runtime/bus';
 import { readStreamSql, type Transaction, toEvents } from '@neurocards/runtime/event-store';
 import { SERVICE_CONTEXT, type ServiceContext } from '@neurocards/runtime/shell';
 import type { PoolClient } from 'pg';
@@ -23,7 +23,12 @@ import { decideCredits, retryingAppendConflicts } from './credit-commands.js';
 /** Turns job, user, payment and admin events into credit movements on users' credit streams. */
 @Controller()
 export class CreditsController {
-  constructor(@Inject(SERVICE_CONTEXT) private readonly service: ServiceContext<BillingConfig>) {}
+  /** Events handled at once share a transaction: one round trip to open it and one to commit, under load. */
+  private readonly inbox: InboxBatcher;
+
+  constructor(@Inject(SERVICE_CONTEXT) private readonly service: ServiceContext<BillingConfig>) {
+    this.inbox = new InboxBatcher(service.pool, 'billing');
+  }
 
   @EventPattern<string>('UserRegistered')
   onUserRegistered(@Payload() event: EventEnvelope<'UserRegistered'>, @Ctx() ctx: JetStreamContext) {
@@ -113,21 +118,22 @@ export class CreditsController {
     ) => Promise<void>,
     alsoRead: readonly string[] = [],
   ): Promise<void> {
-    const { pool, store, logger } = this.service;
+    const { store, logger } = this.service;
     const userId = cause.data.userId;
     const reads = [streamIds.credits(userId), ...alsoRead].map(readStreamSql);
     const moved = await retryingAppendConflicts(() =>
-      handleOnce(
-        pool,
-        { schema: 'billing', consumer: ctx.consumer, eventId: cause.eventId },
-        async (client, tx) => {
+      this.inbox.handle({
+        consumer: ctx.consumer,
+        eventId: cause.eventId,
+        key: streamIds.credits(userId),
+        prefetch: reads,
+        effect: async (client, tx) => {
           const [credits = [], ...others] = tx.prefetched.map(toEvents);
           const { state, events } = await decideCredits(store, client, tx, userId, decide, credits);
           await after?.(client, tx, state, events, others);
           return events;
         },
-        { prefetch: reads },
-      ),
+      }),
     );
     if (!moved.duplicate && moved.result.length > 0)
       logger.info({ userId, events: moved.result.map((e) => e.type) }, 'credits moved');

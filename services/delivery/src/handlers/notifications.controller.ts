@@ -1,11 +1,21 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { type EventEnvelope, requestOf, streamIds, summarizeJob } from '@neurocards/contracts';
+import { type EventEnvelope, type Language, requestOf, streamIds, summarizeJob } from '@neurocards/contracts';
+import { writeInBatches } from '@neurocards/runtime/bus';
 import { SERVICE_CONTEXT, type ServiceContext } from '@neurocards/runtime/shell';
 import type { DeliveryConfig } from '../config.js';
 import type { OutgoingText } from '../domain/messages.js';
 import { type DeliveryKit, deliveryKit } from './delivery-kit.js';
 import { enqueueMessage, outboxChanged } from './outbox.js';
+
+interface WatchedOrder {
+  orderId: string;
+  userId: number;
+  chatId: number;
+  language: Language;
+  jobIds: string[];
+  noticeAt: Date;
+}
 
 /**
  * The news about jobs: not enough credits, a refund and why, and (through SlowOrderWatch) "still working".
@@ -25,13 +35,32 @@ export class NotificationsController {
   async onGenerationRequested(@Payload() requested: EventEnvelope<'GenerationRequested'>) {
     const { orderId, orderJobIds, userId, chatId, language } = requested.data;
     const noticeAt = new Date(Date.parse(requested.occurredAt) + this.service.config.SLOW_JOB_NOTICE_AFTER);
-    await this.service.pool.query({
-      name: 'nc_delivery_watch_order',
-      text: `INSERT INTO delivery.watched_orders (order_id, user_id, chat_id, language, job_ids, notice_at)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (order_id) DO NOTHING`,
-      values: [orderId, userId, chatId, language, orderJobIds, noticeAt],
-    });
+    await this.watch({ orderId, userId, chatId, language, jobIds: orderJobIds, noticeAt });
   }
+
+  /** Orders watched at once go in one statement; an order's jobs all name it, and it is watched once. */
+  private readonly watch = writeInBatches<WatchedOrder>(async (orders) => {
+    await this.service.pool.query({
+      name: 'nc_delivery_watch_orders',
+      text: `INSERT INTO delivery.watched_orders (order_id, user_id, chat_id, language, job_ids, notice_at)
+       SELECT order_id, user_id, chat_id, language, job_ids, notice_at
+       FROM jsonb_to_recordset($1::jsonb) AS o(order_id uuid, user_id bigint, chat_id bigint, language text,
+                                               job_ids uuid[], notice_at timestamptz)
+       ON CONFLICT (order_id) DO NOTHING`,
+      values: [
+        JSON.stringify(
+          orders.map((o) => ({
+            order_id: o.orderId,
+            user_id: o.userId,
+            chat_id: o.chatId,
+            language: o.language,
+            job_ids: o.jobIds,
+            notice_at: o.noticeAt.toISOString(),
+          })),
+        ),
+      ],
+    });
+  });
 
   @EventPattern<string>('CreditReservationRejected')
   async onReservationRejected(@Payload() rejected: EventEnvelope<'CreditReservationRejected'>) {

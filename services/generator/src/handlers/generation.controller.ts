@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { EventEnvelope } from '@neurocards/contracts';
+import { writeInBatches } from '@neurocards/runtime/bus';
 import { SERVICE_CONTEXT, type ServiceContext } from '@neurocards/runtime/shell';
 import type { GeneratorConfig } from '../config.js';
 import { JOB_DUE, jobSignals } from './job-signals.js';
@@ -18,13 +19,24 @@ export class GenerationController {
   @EventPattern<string>('CreditReserved')
   async onCreditReserved(@Payload() reserved: EventEnvelope<'CreditReserved'>) {
     const { jobId, userId } = reserved.data;
-    // One statement, idempotent by itself: a copy of the event finds the row and changes nothing, so the
-    // inbox's transaction would only add round trips.
-    await this.service.pool.query({
-      name: 'nc_generator_schedule',
-      text: `INSERT INTO generator.jobs (job_id, user_id, callback_token) VALUES ($1, $2, $3) ON CONFLICT (job_id) DO NOTHING`,
-      values: [jobId, userId, randomBytes(24).toString('base64url')],
-    });
+    await this.schedule({ jobId, userId });
     jobSignals.emit(JOB_DUE);
   }
+
+  /**
+   * Jobs reserved at once are scheduled in one statement, idempotent by itself: a copy of the event finds
+   * the row and changes nothing, so the inbox's transaction would only add round trips.
+   */
+  private readonly schedule = writeInBatches<{ jobId: string; userId: number }>(async (jobs) => {
+    await this.service.pool.query({
+      name: 'nc_generator_schedule',
+      text: `INSERT INTO generator.jobs (job_id, user_id, callback_token)
+       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[]) ON CONFLICT (job_id) DO NOTHING`,
+      values: [
+        jobs.map((job) => job.jobId),
+        jobs.map((job) => job.userId),
+        jobs.map(() => randomBytes(24).toString('base64url')),
+      ],
+    });
+  });
 }
