@@ -1,7 +1,7 @@
 import pg, { type Pool, type PoolClient, type QueryResult } from 'pg';
+import { Batches, type Settled, settle } from '../event-store/batches.js';
 import type { Migration } from '../event-store/migrations.js';
 import { inTransaction, type Transaction } from '../event-store/postgres.js';
-import { Batches, type Settled, settle } from './batches.js';
 
 /** The inbox table of one service: event ids its consumers have handled, written with their effects. */
 export function inboxMigration(schema: string, version = 1): Migration {

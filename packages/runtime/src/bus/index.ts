@@ -1,4 +1,3 @@
-export * from './batches.js';
 export * from './concurrency.js';
 export * from './connection.js';
 export * from './dead-letter.js';

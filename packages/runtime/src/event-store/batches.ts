@@ -1,3 +1,6 @@
+import type pg from 'pg';
+import { simpleQueries } from './postgres.js';
+
 /** What a batch made of one of its items: a value, or the error that item alone must see. */
 export type Settled<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
@@ -136,4 +139,52 @@ export function writeInBatches<R>(
     { maxBatch: options.maxBatch ?? 100, maxInFlight: options.maxInFlight ?? 2 },
   );
   return (row) => batches.add(row);
+}
+
+/**
+ * Round trips shared by concurrent callers. `run(statements)` is what one simple query of `statements`
+ * would be: they commit together or not at all, and one result comes back per statement. Calls made while
+ * others are on their way go to PostgreSQL together, as one simple query and one transaction (natural
+ * batching): a service with many jobs in flight makes one round trip where it made one each. When a batch
+ * fails (one caller's statement failed, or the database is away) each call runs again alone, so every
+ * caller sees its own outcome, exactly as without batching. Statements are plain SQL with their values
+ * quoted (`pg.escapeLiteral`), one statement per string.
+ */
+export class StatementBatches {
+  private readonly batches: Batches<readonly string[], pg.QueryResult[]>;
+
+  constructor(
+    private readonly pool: Pick<pg.Pool, 'query'>,
+    options: { maxBatch?: number; maxInFlight?: number } = {},
+  ) {
+    this.batches = new Batches((calls) => this.runBatch(calls), {
+      maxBatch: options.maxBatch ?? 64,
+      maxInFlight: options.maxInFlight ?? 2,
+    });
+  }
+
+  run(statements: readonly string[]): Promise<pg.QueryResult[]> {
+    if (statements.length === 0) return Promise.resolve([]);
+    return this.batches.add(statements);
+  }
+
+  private async runBatch(calls: (readonly string[])[]): Promise<Settled<pg.QueryResult[]>[]> {
+    if (calls.length > 1) {
+      try {
+        const statements = calls.flat();
+        const results = await simpleQueries(this.pool, statements.join(';\n'));
+        if (results.length !== statements.length)
+          throw new Error(`${statements.length} statements gave ${results.length} results`);
+        let at = 0;
+        return calls.map((statements) => {
+          const mine = results.slice(at, at + statements.length);
+          at += statements.length;
+          return { ok: true, value: mine };
+        });
+      } catch {
+        // Rolled back whole: each call runs again alone, below, and meets its own error if it has one.
+      }
+    }
+    return Promise.all(calls.map((statements) => settle(simpleQueries(this.pool, statements.join(';\n')))));
+  }
 }

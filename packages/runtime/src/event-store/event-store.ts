@@ -1,5 +1,6 @@
 import { type AnyNewEvent, type DomainEvent, parseStoredEvent } from '@neurocards/contracts';
 import pg, { type Pool, type PoolClient } from 'pg';
+import type { StatementBatches } from './batches.js';
 import {
   type ExpectedVersion,
   ExpectedVersionConflictError,
@@ -146,6 +147,15 @@ export function appendSql(
   events: readonly AnyNewEvent[],
   expectedVersion: number | 'no_stream',
 ): string {
+  return appendStatements(streamId, events, expectedVersion).join('; ');
+}
+
+/** `appendSql` as its two statements: the version check, then the INSERT returning the positions. */
+export function appendStatements(
+  streamId: string,
+  events: readonly AnyNewEvent[],
+  expectedVersion: number | 'no_stream',
+): [string, string] {
   const base = expectedVersion === 'no_stream' ? 0 : expectedVersion;
   if (!Number.isInteger(base) || base < 0) throw new Error(`bad expected version ${expectedVersion}`);
   if (events.length === 0) throw new Error('append needs at least one event');
@@ -157,10 +167,10 @@ export function appendSql(
       `${q(JSON.stringify(e.data))}::jsonb, ${q(e.correlationId)}, ` +
       `${e.causationId === null ? 'NULL' : q(e.causationId)}, ${q(e.occurredAt)}::timestamptz)`,
   );
-  return (
-    `SELECT es.expect_version(${stream}, ${base}); ` +
-    `INSERT INTO es.events (${COLUMNS}) VALUES ${rows.join(', ')} RETURNING global_position::text, stream_version`
-  );
+  return [
+    `SELECT es.expect_version(${stream}, ${base})`,
+    `INSERT INTO es.events (${COLUMNS}) VALUES ${rows.join(', ')} RETURNING global_position::text, stream_version`,
+  ];
 }
 
 /** The failure of an `appendSql` statement: the stream moved, or the events are stored already. */
@@ -199,7 +209,14 @@ function toStoredRecord(row: EventRow): StoredEventRecord {
 
 /** The PostgreSQL event store: append with an expected version, read a stream, tail everything in commit order. */
 export class EventStore {
-  constructor(private readonly pool: Pool) {}
+  /**
+   * `statements`, when given, carries `appendWith`'s round trips, so that appends made at the same time by
+   * concurrent callers share them (see `StatementBatches`).
+   */
+  constructor(
+    private readonly pool: Pool,
+    private readonly statements?: StatementBatches,
+  ) {}
 
   /**
    * Appends events to one stream atomically. Re-appending events whose ids are all stored already is a
@@ -223,8 +240,8 @@ export class EventStore {
   }
 
   /**
-   * Appends at an exact version and runs `alongside` (plain SQL, values quoted) in the same round trip and
-   * transaction: a write-back that must happen only with the events. When that fails on a conflict, the
+   * Appends at an exact version and runs `alongside` (plain SQL, values quoted, one statement per string) in
+   * the same round trip and transaction: a write-back that must happen only with the events. When that fails on a conflict, the
    * append is made again on its own to tell a retry whose events are stored already (`already_stored`,
    * then `alongside` runs) from a real conflict (thrown, and `alongside` does not run).
    */
@@ -235,9 +252,9 @@ export class EventStore {
   ): Promise<AppendResult> {
     const alongside = options.alongside ?? [];
     try {
-      const sql = [appendSql(streamId, events, options.expectedVersion), ...alongside].join('; ');
+      const statements = [...appendStatements(streamId, events, options.expectedVersion), ...alongside];
       // The results: expect_version's, the INSERT's, then those of `alongside`.
-      const inserted = (await simpleQueries(this.pool, sql))[1]?.rows as { global_position: string }[];
+      const inserted = (await this.roundTrip(statements))[1]?.rows as { global_position: string }[];
       const base = options.expectedVersion === 'no_stream' ? 0 : options.expectedVersion;
       return {
         status: 'appended',
@@ -247,9 +264,13 @@ export class EventStore {
     } catch (error) {
       if (!isAppendConflict(error)) throw error;
       const result = await this.append(streamId, events, { expectedVersion: options.expectedVersion });
-      if (alongside.length > 0) await simpleQueries(this.pool, alongside.join('; '));
+      if (alongside.length > 0) await this.roundTrip(alongside);
       return result;
     }
+  }
+
+  private roundTrip(statements: readonly string[]): Promise<pg.QueryResult[]> {
+    return this.statements?.run(statements) ?? simpleQueries(this.pool, statements.join('; '));
   }
 
   /** Reads one stream in version order, parsed and typed. */

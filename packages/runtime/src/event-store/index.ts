@@ -1,3 +1,4 @@
+export * from './batches.js';
 export * from './checkpoints.js';
 export * from './errors.js';
 export * from './event-store.js';

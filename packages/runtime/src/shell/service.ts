@@ -15,6 +15,7 @@ import { connectNats, type NatsConnection } from '../bus/connection.js';
 import { JetStreamTransport, RethrowRpcErrors } from '../bus/jetstream-transport.js';
 import { Relay } from '../bus/relay.js';
 import { ensureStreams } from '../bus/streams.js';
+import { StatementBatches } from '../event-store/batches.js';
 import { EventStore } from '../event-store/event-store.js';
 import { type MigrationSet, migrate } from '../event-store/migrations.js';
 import { createPool } from '../event-store/postgres.js';
@@ -33,6 +34,8 @@ export interface ServiceContext<Config extends BaseConfig = BaseConfig> {
   logger: Logger;
   metrics: Metrics;
   pool: Pool;
+  /** Plain SQL round trips shared by concurrent callers (the store's `appendWith` uses it too). */
+  statements: StatementBatches;
   store: EventStore;
   nc: NatsConnection;
   names: BusNames;
@@ -91,13 +94,15 @@ export async function runService<Config extends BaseConfig>(
   const nc = await connectNats(config.NATS_URL, name);
   const names = busNames(config.BUS_PREFIX);
   await ensureStreams(await jetstreamManager(nc), names);
+  const statements = new StatementBatches(pool);
   const context: ServiceContext<Config> = {
     name,
     config,
     logger,
     metrics,
     pool,
-    store: new EventStore(pool),
+    statements,
+    store: new EventStore(pool, statements),
     nc,
     names,
   };

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Pool } from 'pg';
+import type { StatementBatches } from '@neurocards/runtime/event-store';
+import pg, { type Pool } from 'pg';
 
 export interface SendPace {
   /** Messages per second to one chat (Telegram: about 1). */
@@ -19,6 +20,7 @@ export class SendPacer {
 
   constructor(
     private readonly pool: Pool,
+    private readonly statements: StatementBatches,
     pace: SendPace,
   ) {
     this.chatGap = `${1000 / pace.perChat} milliseconds`;
@@ -33,19 +35,27 @@ export class SendPacer {
   async waitForSlot(chatId: number | string): Promise<{ waitedMs: number; slotMs: number }> {
     const started = performance.now();
     for (;;) {
-      const { rows } = await this.pool.query<{ wait_ms: number; granted: boolean; slot_ms: number }>({
-        name: 'nc_delivery_send_slot',
-        text: 'SELECT wait_ms, granted, slot_ms FROM delivery.take_send_slot($1, $2, $3)',
-        values: [chatKey(chatId), this.chatGap, this.globalGap],
-      });
+      // Shares its round trip with other sends' statements; the function reads the clock itself.
+      const [result] = await this.statements.run([
+        `SELECT wait_ms, granted, slot_ms FROM delivery.take_send_slot(${this.slotArguments(chatId)})`,
+      ]);
       const {
         wait_ms: waitMs,
         granted,
         slot_ms: slotMs,
-      } = rows[0] ?? { wait_ms: 0, granted: true, slot_ms: 0 };
+      } = (result?.rows[0] as { wait_ms: number; granted: boolean; slot_ms: number } | undefined) ?? {
+        wait_ms: 0,
+        granted: true,
+        slot_ms: 0,
+      };
       if (waitMs > 0) await sleep(waitMs);
       if (granted) return { waitedMs: performance.now() - started, slotMs };
     }
+  }
+
+  private slotArguments(chatId: number | string): string {
+    const { escapeLiteral: q } = pg;
+    return `${q(chatKey(chatId))}, ${q(this.chatGap)}::interval, ${q(this.globalGap)}::interval`;
   }
 
   /** After a 429 for a chat: nothing goes to it before `ms` from now, from any replica. */

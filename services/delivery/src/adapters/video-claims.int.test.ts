@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventStoreMigrations, migrate } from '@neurocards/runtime/event-store';
+import { eventStoreMigrations, migrate, StatementBatches } from '@neurocards/runtime/event-store';
 import { createTestDatabase, type TestDatabase } from '@neurocards/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryMigrations } from '../migrations.js';
@@ -17,7 +17,7 @@ afterAll(async () => {
 
 describe('VideoClaims', () => {
   it('lets one message send a job, and the next once the first gave it back', async () => {
-    const claims = new VideoClaims(db.pool);
+    const claims = new VideoClaims(db.pool, new StatementBatches(db.pool));
     const jobId = randomUUID();
     const first = await claims.take(jobId, 'delivery--VideoReady:10');
     expect(first).toBeDefined();
@@ -29,7 +29,7 @@ describe('VideoClaims', () => {
   });
 
   it('is given back by the statements it is handed to, only when they succeed', async () => {
-    const claims = new VideoClaims(db.pool);
+    const claims = new VideoClaims(db.pool, new StatementBatches(db.pool));
     const jobId = randomUUID();
     const taken = await claims.take(jobId, `delivery--VideoReady:30'`);
     if (!taken) throw new Error('no claim');
@@ -47,7 +47,7 @@ describe('VideoClaims', () => {
   });
 
   it('gives a redelivered message back the claim its failed try could not release', async () => {
-    const claims = new VideoClaims(db.pool);
+    const claims = new VideoClaims(db.pool, new StatementBatches(db.pool));
     const jobId = randomUUID();
     // The first try took the claim, failed, and could not give it back (the database was down).
     expect(await claims.take(jobId, 'delivery--VideoReady:20')).toBeDefined();
@@ -59,7 +59,7 @@ describe('VideoClaims', () => {
   });
 
   it('runs the reads given with the claim in its round trip, and quotes what the owner name holds', async () => {
-    const claims = new VideoClaims(db.pool);
+    const claims = new VideoClaims(db.pool, new StatementBatches(db.pool));
     const jobId = randomUUID();
     const owner = `delivery--VideoReady:40'; DELETE FROM delivery.video_claims; --`;
     const taken = await claims.take(jobId, owner, [
@@ -78,14 +78,14 @@ describe('VideoClaims', () => {
 
   it('lets a claim lapse when its holder stops renewing it', async () => {
     const jobId = randomUUID();
-    const dead = new VideoClaims(db.pool, 300);
+    const dead = new VideoClaims(db.pool, new StatementBatches(db.pool), 300);
     const held = await dead.take(jobId, 'delivery--VideoReady:30');
     await held?.claim.release(); // stops the renewal…
     await db.pool.query(
       `INSERT INTO delivery.video_claims VALUES ($1, 'delivery--VideoReady:30', clock_timestamp() + interval '300 milliseconds')`,
       [jobId],
     ); // …and the row stays behind, as a killed process leaves it
-    const claims = new VideoClaims(db.pool);
+    const claims = new VideoClaims(db.pool, new StatementBatches(db.pool));
     expect(await claims.take(jobId, 'delivery--VideoReady:31')).toBeUndefined();
     await new Promise((resolve) => setTimeout(resolve, 400));
     const taken = await claims.take(jobId, 'delivery--VideoReady:31');

@@ -1,4 +1,4 @@
-import { simpleQueries } from '@neurocards/runtime/event-store';
+import type { StatementBatches } from '@neurocards/runtime/event-store';
 import pg, { type Pool, type QueryResult } from 'pg';
 
 /** A held claim on one job's video: renewed while held, given back with `release` or `givenBackBy`. */
@@ -23,6 +23,7 @@ export interface VideoClaim {
 export class VideoClaims {
   constructor(
     private readonly pool: Pool,
+    private readonly statements: StatementBatches,
     private readonly leaseMs = 20_000,
   ) {}
 
@@ -38,17 +39,14 @@ export class VideoClaims {
   ): Promise<{ claim: VideoClaim; reads: QueryResult[] } | undefined> {
     const lease = `${this.leaseMs} milliseconds`;
     const { escapeLiteral } = pg;
-    // One simple query: its statements commit together, the claim with them.
-    const [taken, ...read] = await simpleQueries(
-      this.pool,
-      [
-        `INSERT INTO delivery.video_claims AS claim (job_id, owner, until)
-         VALUES (${escapeLiteral(jobId)}::uuid, ${escapeLiteral(owner)}, clock_timestamp() + ${escapeLiteral(lease)}::interval)
-         ON CONFLICT (job_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
-         WHERE claim.until < clock_timestamp() OR claim.owner = excluded.owner`,
-        ...reads,
-      ].join('; '),
-    );
+    // One round trip (shared with other jobs' statements): the claim and the reads commit together.
+    const [taken, ...read] = await this.statements.run([
+      `INSERT INTO delivery.video_claims AS claim (job_id, owner, until)
+       VALUES (${escapeLiteral(jobId)}::uuid, ${escapeLiteral(owner)}, clock_timestamp() + ${escapeLiteral(lease)}::interval)
+       ON CONFLICT (job_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
+       WHERE claim.until < clock_timestamp() OR claim.owner = excluded.owner`,
+      ...reads,
+    ]);
     if (taken?.rowCount !== 1) return undefined;
     const renew = setInterval(() => {
       this.pool

@@ -26,14 +26,14 @@ const kits = new WeakMap<ServiceContext<DeliveryConfig>, DeliveryKit>();
 export function deliveryKit(service: ServiceContext<DeliveryConfig>): DeliveryKit {
   const existing = kits.get(service);
   if (existing) return existing;
-  const { config, pool, store, logger, metrics } = service;
+  const { config, pool, statements, store, logger, metrics } = service;
   const retries = new Counter({
     name: 'nc_delivery_telegram_retries_total',
     help: 'Bot API calls retried in place, by method and error class (RATE_LIMIT waits retry_after)',
     labelNames: ['method', 'errorClass'],
     registers: [metrics.registry],
   });
-  const pacer = new SendPacer(pool, {
+  const pacer = new SendPacer(pool, statements, {
     perChat: config.TELEGRAM_CHAT_RATE,
     global: config.TELEGRAM_GLOBAL_RATE,
   });
@@ -53,7 +53,7 @@ export function deliveryKit(service: ServiceContext<DeliveryConfig>): DeliveryKi
     telegram,
     pacer,
     videos: new VideoSender({ telegram, config, logger }),
-    claims: new VideoClaims(pool),
+    claims: new VideoClaims(pool, statements),
     async balanceOf(userId) {
       return balanceOf(await store.readStream(streamIds.credits(userId)));
     },

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { type EventEnvelope, type Language, requestOf, streamIds, summarizeJob } from '@neurocards/contracts';
-import { writeInBatches } from '@neurocards/runtime/bus';
+import { writeInBatches } from '@neurocards/runtime/event-store';
 import { SERVICE_CONTEXT, type ServiceContext } from '@neurocards/runtime/shell';
 import type { DeliveryConfig } from '../config.js';
 import type { OutgoingText } from '../domain/messages.js';

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { StatementBatches } from '@neurocards/runtime/event-store';
 
 const WINDOW_MARGIN_MS = 500;
 
@@ -11,19 +11,18 @@ export type CreationSlot = { granted: true } | { granted: false; retryInMs: numb
  */
 export class CreationRateLimiter {
   constructor(
-    private readonly pool: Pool,
+    private readonly statements: StatementBatches,
     private readonly limit: { count: number; windowMs: number },
   ) {}
 
   async acquire(): Promise<CreationSlot> {
     // A little longer than KIE's own window: our clock and theirs, and the request's flight, differ.
     const windowMs = this.limit.windowMs + WINDOW_MARGIN_MS;
-    const { rows } = await this.pool.query<{ granted: boolean; retry_ms: number | null }>({
-      name: 'nc_generator_creation_slot',
-      text: 'SELECT granted, retry_ms FROM generator.take_creation_slot($1, $2)',
-      values: [this.limit.count, windowMs],
-    });
-    const slot = rows[0];
+    // Shares its round trip with other jobs' statements; the function reads the clock itself.
+    const [result] = await this.statements.run([
+      `SELECT granted, retry_ms FROM generator.take_creation_slot(${Number(this.limit.count)}, ${Number(windowMs)})`,
+    ]);
+    const slot = result?.rows[0] as { granted: boolean; retry_ms: number | null } | undefined;
     if (slot?.granted) return { granted: true };
     return { granted: false, retryInMs: Math.max(50, Math.ceil(slot?.retry_ms ?? windowMs)) };
   }

@@ -214,9 +214,9 @@ export class GenerationScheduler extends LoopWorker {
                             THEN least(next_run_at, now() + ${Number(runInMs)} * interval '1 millisecond')
                             ELSE now() + ${Number(runInMs)} * interval '1 millisecond' END
        WHERE job_id = ${q(row.job_id)}::uuid AND lease_owner = ${q(this.workerId)}`;
-    const { store, pool } = this.deps.service;
+    const { store, statements } = this.deps.service;
     if (!outcome.append) {
-      await pool.query(writeBack);
+      await statements.run([writeBack]);
       return;
     }
     const { streamId, events, expectedVersion } = outcome.append;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { EventEnvelope } from '@neurocards/contracts';
-import { writeInBatches } from '@neurocards/runtime/bus';
+import { writeInBatches } from '@neurocards/runtime/event-store';
 import { SERVICE_CONTEXT, type ServiceContext } from '@neurocards/runtime/shell';
 import type { GeneratorConfig } from '../config.js';
 import { JOB_DUE, jobSignals } from './job-signals.js';

@@ -146,7 +146,10 @@ async function preparePrompt(
     { ...jobRef(request), prompt: prompt.prompt, source: prompt.source },
     { causedBy: request },
   );
-  const result = await append(deps, job, [prepared]);
+  // Shares its round trip with other jobs' appends (StatementBatches).
+  const result = await deps.service.store.appendWith(streamIds.job(request.data.jobId), [prepared], {
+    expectedVersion: job.version,
+  });
   if (result.status !== 'appended') return undefined;
   return [
     ...stream,
