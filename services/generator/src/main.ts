@@ -39,7 +39,7 @@ await runService({
         timeoutMs: config.KIE_HTTP_TIMEOUT,
       }),
       keys: new KeyPool(service.pool, config.KIE_API_KEYS),
-      rate: new CreationRateLimiter(service.statements, config.KIE_RATE_LIMIT),
+      rate: new CreationRateLimiter(service.pool, config.KIE_RATE_LIMIT),
       health: new ModelHealth(service.pool),
       prompts: new PromptWriter({
         apiKey: config.OPENAI_API_KEY,

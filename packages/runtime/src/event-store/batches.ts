@@ -159,7 +159,7 @@ export class StatementBatches {
   ) {
     this.batches = new Batches((calls) => this.runBatch(calls), {
       maxBatch: options.maxBatch ?? 64,
-      maxInFlight: options.maxInFlight ?? 2,
+      maxInFlight: options.maxInFlight ?? 1,
     });
   }
 

@@ -1,4 +1,4 @@
-import { createPool, eventStoreMigrations, migrate, StatementBatches } from '@neurocards/runtime/event-store';
+import { createPool, eventStoreMigrations, migrate } from '@neurocards/runtime/event-store';
 import { createTestDatabase, type TestDatabase } from '@neurocards/runtime/testing';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,10 +35,7 @@ function busiestWindow(times: number[], windowMs: number): number {
 describe('SendPacer', () => {
   it('keeps two replicas together under the bot-wide rate', async () => {
     const pace = { perChat: 1, global: 25 };
-    const replicas = [
-      new SendPacer(db.pool, new StatementBatches(db.pool), pace),
-      new SendPacer(other, new StatementBatches(other), pace),
-    ];
+    const replicas = [new SendPacer(db.pool, pace), new SendPacer(other, pace)];
     const started = performance.now();
     // 75 messages to 75 chats, half from each replica, all at once.
     const slots = await Promise.all(
@@ -59,10 +56,7 @@ describe('SendPacer', () => {
 
   it('spaces the messages to one chat a second apart, from either replica', async () => {
     const pace = { perChat: 1, global: 25 };
-    const replicas = [
-      new SendPacer(db.pool, new StatementBatches(db.pool), pace),
-      new SendPacer(other, new StatementBatches(other), pace),
-    ];
+    const replicas = [new SendPacer(db.pool, pace), new SendPacer(other, pace)];
     const chat = 9_100_001;
     const times = await Promise.all(
       Array.from({ length: 4 }, async (_, i) => {
@@ -76,10 +70,7 @@ describe('SendPacer', () => {
 
   it('after a 429 holds the chat for every replica, and leaves other chats alone', async () => {
     const pace = { perChat: 1, global: 25 };
-    const [a, b] = [
-      new SendPacer(db.pool, new StatementBatches(db.pool), pace),
-      new SendPacer(other, new StatementBatches(other), pace),
-    ];
+    const [a, b] = [new SendPacer(db.pool, pace), new SendPacer(other, pace)];
     await a.holdChat(9_200_001, 1500);
     const [held, free] = await Promise.all([b.waitForSlot(9_200_001), b.waitForSlot(9_200_002)]);
     expect(held.waitedMs).toBeGreaterThanOrEqual(1400);
@@ -90,10 +81,7 @@ describe('SendPacer', () => {
     // Crash recovery truncates unlogged tables, the bot-wide row included.
     await db.pool.query('TRUNCATE delivery.send_pace');
     const pace = { perChat: 1, global: 25 };
-    const replicas = [
-      new SendPacer(db.pool, new StatementBatches(db.pool), pace),
-      new SendPacer(other, new StatementBatches(other), pace),
-    ];
+    const replicas = [new SendPacer(db.pool, pace), new SendPacer(other, pace)];
     const slots = await Promise.all(
       Array.from(
         { length: 10 },
@@ -106,7 +94,7 @@ describe('SendPacer', () => {
   });
 
   it('forgets quiet chats', async () => {
-    const pacer = new SendPacer(db.pool, new StatementBatches(db.pool), { perChat: 1, global: 25 });
+    const pacer = new SendPacer(db.pool, { perChat: 1, global: 25 });
     await pacer.waitForSlot(9_300_001);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect(await pacer.prune(50)).toBeGreaterThan(0);

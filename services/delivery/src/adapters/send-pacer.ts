@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { StatementBatches } from '@neurocards/runtime/event-store';
+import { StatementBatches } from '@neurocards/runtime/event-store';
 import pg, { type Pool } from 'pg';
 
 export interface SendPace {
@@ -18,11 +18,17 @@ export class SendPacer {
   private readonly chatGap: string;
   private readonly globalGap: string;
 
+  /**
+   * Slots taken at once share a round trip, but only with each other: every slot locks the global pace
+   * row, which a batch shared with other statements would hold while they wait on other rows.
+   */
+  private readonly statements: StatementBatches;
+
   constructor(
     private readonly pool: Pool,
-    private readonly statements: StatementBatches,
     pace: SendPace,
   ) {
+    this.statements = new StatementBatches(pool);
     this.chatGap = `${1000 / pace.perChat} milliseconds`;
     this.globalGap = `${1000 / pace.global} milliseconds`;
   }
@@ -35,7 +41,7 @@ export class SendPacer {
   async waitForSlot(chatId: number | string): Promise<{ waitedMs: number; slotMs: number }> {
     const started = performance.now();
     for (;;) {
-      // Shares its round trip with other sends' statements; the function reads the clock itself.
+      // The function reads the clock itself, so a slot in a batch is as fair as one alone.
       const [result] = await this.statements.run([
         `SELECT wait_ms, granted, slot_ms FROM delivery.take_send_slot(${this.slotArguments(chatId)})`,
       ]);

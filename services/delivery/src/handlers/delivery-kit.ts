@@ -33,7 +33,7 @@ export function deliveryKit(service: ServiceContext<DeliveryConfig>): DeliveryKi
     labelNames: ['method', 'errorClass'],
     registers: [metrics.registry],
   });
-  const pacer = new SendPacer(pool, statements, {
+  const pacer = new SendPacer(pool, {
     perChat: config.TELEGRAM_CHAT_RATE,
     global: config.TELEGRAM_GLOBAL_RATE,
   });

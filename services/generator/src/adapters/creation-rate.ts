@@ -1,4 +1,5 @@
-import type { StatementBatches } from '@neurocards/runtime/event-store';
+import { StatementBatches } from '@neurocards/runtime/event-store';
+import type { Pool } from 'pg';
 
 const WINDOW_MARGIN_MS = 500;
 
@@ -10,15 +11,23 @@ export type CreationSlot = { granted: true } | { granted: false; retryInMs: numb
  * `generator.take_creation_slot`, which counts and takes a slot under one lock (migration 4).
  */
 export class CreationRateLimiter {
+  /**
+   * Slots asked for at once share a round trip, but only with each other: each takes the account's lock,
+   * which a batch shared with other statements would hold while they wait on other rows.
+   */
+  private readonly statements: StatementBatches;
+
   constructor(
-    private readonly statements: StatementBatches,
+    pool: Pool,
     private readonly limit: { count: number; windowMs: number },
-  ) {}
+  ) {
+    this.statements = new StatementBatches(pool);
+  }
 
   async acquire(): Promise<CreationSlot> {
     // A little longer than KIE's own window: our clock and theirs, and the request's flight, differ.
     const windowMs = this.limit.windowMs + WINDOW_MARGIN_MS;
-    // Shares its round trip with other jobs' statements; the function reads the clock itself.
+    // The function reads the clock itself, so a slot in a batch is as fair as one alone.
     const [result] = await this.statements.run([
       `SELECT granted, retry_ms FROM generator.take_creation_slot(${Number(this.limit.count)}, ${Number(windowMs)})`,
     ]);

@@ -1,4 +1,4 @@
-import { createPool, eventStoreMigrations, migrate, StatementBatches } from '@neurocards/runtime/event-store';
+import { createPool, eventStoreMigrations, migrate } from '@neurocards/runtime/event-store';
 import { createTestDatabase, type TestDatabase } from '@neurocards/runtime/testing';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,10 +27,7 @@ afterAll(async () => {
 describe('the account rate limit', () => {
   it('grants exactly `count` creations per window across replicas, and says when the next one is free', async () => {
     const limit = { count: 20, windowMs: 2000 };
-    const replicas = [
-      new CreationRateLimiter(new StatementBatches(db.pool), limit),
-      new CreationRateLimiter(new StatementBatches(other), limit),
-    ];
+    const replicas = [new CreationRateLimiter(db.pool, limit), new CreationRateLimiter(other, limit)];
     const results = await Promise.all(
       Array.from({ length: 60 }, (_, i) => (replicas[i % 2] as CreationRateLimiter).acquire()),
     );
