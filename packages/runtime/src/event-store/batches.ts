@@ -136,7 +136,8 @@ export function writeInBatches<R>(
       }
       return Promise.all(rows.map((row) => settle(write([row]).then(() => undefined))));
     },
-    { maxBatch: options.maxBatch ?? 100, maxInFlight: options.maxInFlight ?? 2 },
+    // One batch at a time: two would insert rows of overlapping keys in different orders and could deadlock.
+    { maxBatch: options.maxBatch ?? 100, maxInFlight: options.maxInFlight ?? 1 },
   );
   return (row) => batches.add(row);
 }
