@@ -25,7 +25,7 @@ export class ReservationSweeper extends LoopWorker {
 
   private async releaseOne(now: Date): Promise<boolean> {
     const { pool, store, logger } = this.service;
-    return retryingAppendConflicts(() =>
+    const swept = await retryingAppendConflicts(() =>
       inTransaction(pool, async (client, tx) => {
         const { rows } = await client.query<{ job_id: string; user_id: number }>(
           `DELETE FROM billing.open_reservations WHERE job_id = (
@@ -35,15 +35,17 @@ export class ReservationSweeper extends LoopWorker {
           [now],
         );
         const row = rows[0];
-        if (!row) return false;
+        if (!row) return undefined;
         const { events } = await decideCredits(store, client, tx, row.user_id, (state) =>
           expireReservation(state, row.user_id, row.job_id, now),
         );
-        if (events.length > 0)
-          logger.warn({ jobId: row.job_id, userId: row.user_id }, 'reservation expired; credit refunded');
-        return true;
+        return { jobId: row.job_id, userId: row.user_id, refunded: events.length > 0 };
       }),
     );
+    // Told once it is committed: a transaction run again after a conflict would otherwise tell it twice.
+    if (swept?.refunded)
+      logger.warn({ jobId: swept.jobId, userId: swept.userId }, 'reservation expired; credit refunded');
+    return swept !== undefined;
   }
 
   protected async loop(): Promise<void> {
