@@ -86,13 +86,14 @@ export class InboxBatcher {
   constructor(
     private readonly pool: Pool,
     private readonly schema: string,
-    options: { maxBatch?: number; maxInFlight?: number } = {},
+    options: { maxBatch?: number; maxInFlight?: number; onBatch?: (size: number) => void } = {},
   ) {
     assertIdentifier(schema);
     this.batches = new Batches((units) => this.runBatch(units), {
       maxBatch: options.maxBatch ?? 64,
       maxInFlight: options.maxInFlight ?? 2,
       keyOf: (unit) => unit.key,
+      onBatch: options.onBatch,
     });
   }
 

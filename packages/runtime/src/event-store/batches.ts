@@ -14,6 +14,8 @@ export interface BatchesOptions<I> {
    * (and keeps its place ahead of later items of that key). Items without a key are never held back.
    */
   keyOf?: (item: I) => string | undefined;
+  /** Told the size of every batch as it starts (a metric). */
+  onBatch?: (size: number) => void;
 }
 
 interface Waiting<I, O> {
@@ -55,6 +57,7 @@ export class Batches<I, O> {
     while (this.inFlight < this.options.maxInFlight) {
       const batch = this.takeBatch();
       if (batch.length === 0) return;
+      this.options.onBatch?.(batch.length);
       this.inFlight++;
       void this.runBatch(batch).finally(() => {
         this.inFlight--;
@@ -156,11 +159,12 @@ export class StatementBatches {
 
   constructor(
     private readonly pool: Pick<pg.Pool, 'query'>,
-    options: { maxBatch?: number; maxInFlight?: number } = {},
+    options: { maxBatch?: number; maxInFlight?: number; onBatch?: (size: number) => void } = {},
   ) {
     this.batches = new Batches((calls) => this.runBatch(calls), {
       maxBatch: options.maxBatch ?? 64,
       maxInFlight: options.maxInFlight ?? 1,
+      onBatch: options.onBatch,
     });
   }
 

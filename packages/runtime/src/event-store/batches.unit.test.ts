@@ -21,7 +21,8 @@ function gatedRunner<I>() {
 describe('Batches', () => {
   it('runs an item at once when a slot is free, and gathers those that come while the slots are busy', async () => {
     const { batches, run, openNext } = gatedRunner<number>();
-    const queue = new Batches(run, { maxBatch: 10, maxInFlight: 1 });
+    const sizes: number[] = [];
+    const queue = new Batches(run, { maxBatch: 10, maxInFlight: 1, onBatch: (size) => sizes.push(size) });
     const results = [1, 2, 3, 4].map((n) => queue.add(n));
     expect(batches).toEqual([[1]]);
     expect(queue.backlog).toBe(3);
@@ -29,6 +30,7 @@ describe('Batches', () => {
     expect(batches).toEqual([[1], [2, 3, 4]]);
     await openNext();
     expect(await Promise.all(results)).toEqual(['done 1', 'done 2', 'done 3', 'done 4']);
+    expect(sizes).toEqual([1, 3]);
   });
 
   it('keeps batches within maxBatch and runs maxInFlight of them at once', async () => {

@@ -26,6 +26,13 @@ export function createMetrics(service: string) {
       labelNames: ['consumer', 'reason'],
       registers: [registry],
     }),
+    batchCalls: new Histogram({
+      name: 'nc_db_batch_calls',
+      help: 'Calls sent to PostgreSQL in one round trip by a batcher (statements: the shared one; inbox: events in one transaction)',
+      labelNames: ['batcher'],
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers: [registry],
+    }),
     relayPublished: new Counter({
       name: 'nc_relay_published_total',
       help: 'Events published to JetStream by the relay (re-publishes included)',

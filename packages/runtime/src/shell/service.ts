@@ -94,7 +94,9 @@ export async function runService<Config extends BaseConfig>(
   const nc = await connectNats(config.NATS_URL, name);
   const names = busNames(config.BUS_PREFIX);
   await ensureStreams(await jetstreamManager(nc), names);
-  const statements = new StatementBatches(pool);
+  const statements = new StatementBatches(pool, {
+    onBatch: (size) => metrics.batchCalls.observe({ batcher: 'statements' }, size),
+  });
   const context: ServiceContext<Config> = {
     name,
     config,

@@ -27,7 +27,9 @@ export class CreditsController {
   private readonly inbox: InboxBatcher;
 
   constructor(@Inject(SERVICE_CONTEXT) private readonly service: ServiceContext<BillingConfig>) {
-    this.inbox = new InboxBatcher(service.pool, 'billing');
+    this.inbox = new InboxBatcher(service.pool, 'billing', {
+      onBatch: (size) => service.metrics.batchCalls.observe({ batcher: 'inbox' }, size),
+    });
   }
 
   @EventPattern<string>('UserRegistered')
