@@ -232,8 +232,13 @@ describe('generator', () => {
         })
       ).status,
     ).toBe(404);
-    expect((await post(good, { 'x-webhook-timestamp': ts, 'x-webhook-signature': signature })).status).toBe(
-      200,
+    // Malformed paths never reach the database: a job id of the right length but no uuid, a token with
+    // characters no token has.
+    const signed = { 'x-webhook-timestamp': ts, 'x-webhook-signature': signature };
+    expect((await post(`/kie/callback/${'-'.repeat(36)}/${rows[0].callback_token}`, signed)).status).toBe(
+      404,
     );
+    expect((await post(`/kie/callback/${rows[0].job_id}/${"x'%3B--".repeat(4)}`, signed)).status).toBe(404);
+    expect((await post(good, signed)).status).toBe(200);
   });
 });
