@@ -1,5 +1,5 @@
 import pg, { type Pool, type PoolClient, type QueryResult } from 'pg';
-import { Batches, type Settled, settle } from '../event-store/batches.js';
+import { Batches } from '../event-store/batches.js';
 import type { Migration } from '../event-store/migrations.js';
 import { inTransaction, type Transaction } from '../event-store/postgres.js';
 
@@ -89,28 +89,19 @@ export class InboxBatcher {
     options: { maxBatch?: number; maxInFlight?: number; onBatch?: (size: number) => void } = {},
   ) {
     assertIdentifier(schema);
-    this.batches = new Batches((units) => this.runBatch(units), {
-      maxBatch: options.maxBatch ?? 64,
-      maxInFlight: options.maxInFlight ?? 2,
-      keyOf: (unit) => unit.key,
-      onBatch: options.onBatch,
-    });
+    this.batches = new Batches(
+      { together: (units) => this.together(units), alone: (unit) => this.alone(unit) },
+      {
+        maxBatch: options.maxBatch ?? 64,
+        maxInFlight: options.maxInFlight ?? 2,
+        keyOf: (unit) => unit.key,
+        onBatch: options.onBatch,
+      },
+    );
   }
 
   handle<T>(unit: InboxUnit<T>): Promise<InboxOutcome<T>> {
     return this.batches.add(unit as InboxUnit<unknown>) as Promise<InboxOutcome<T>>;
-  }
-
-  private async runBatch(units: InboxUnit<unknown>[]): Promise<Settled<InboxOutcome<unknown>>[]> {
-    if (units.length > 1) {
-      try {
-        const outcomes = await this.together(units);
-        return outcomes.map((value) => ({ ok: true, value }));
-      } catch {
-        // Rolled back whole: each unit runs again alone, below, and meets its own error if it has one.
-      }
-    }
-    return Promise.all(units.map((unit) => settle(this.alone(unit))));
   }
 
   private alone<T>(unit: InboxUnit<T>): Promise<InboxOutcome<T>> {

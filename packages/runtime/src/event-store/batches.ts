@@ -1,8 +1,15 @@
 import type pg from 'pg';
 import { simpleQueries } from './postgres.js';
 
-/** What a batch made of one of its items: a value, or the error that item alone must see. */
-export type Settled<O> = { ok: true; value: O } | { ok: false; error: unknown };
+/**
+ * How a batch runs. `together` runs every item of it in one go (one statement, one transaction): all of it
+ * happens or none, and it returns one value per item, in order. When it throws, or when the batch holds one
+ * item, `alone` runs each item by itself, so each caller meets only its own outcome.
+ */
+export interface BatchRunner<I, O> {
+  together(items: I[]): Promise<O[]>;
+  alone(item: I): Promise<O>;
+}
 
 export interface BatchesOptions<I> {
   /** Items in one batch at most. */
@@ -28,8 +35,9 @@ interface Waiting<I, O> {
 /**
  * Natural batching: an item that finds a free batch slot runs at once, alone, and items that come while the
  * slots are busy wait and go together in the next batch. An idle service pays no delay, and a busy one
- * makes one round trip for many items instead of one each, with batches as large as the load.
- * `run` gets the items in the order they came and settles each of them.
+ * makes one round trip for many items instead of one each, with batches as large as the load. A batch
+ * that fails has undone itself (see `BatchRunner`), and its items run again one by one: an item that
+ * cannot be done fails only its own caller.
  */
 export class Batches<I, O> {
   private readonly waiting: Waiting<I, O>[] = [];
@@ -37,7 +45,7 @@ export class Batches<I, O> {
   private inFlight = 0;
 
   constructor(
-    private readonly run: (items: I[]) => Promise<Settled<O>[]>,
+    private readonly runner: BatchRunner<I, O>,
     private readonly options: BatchesOptions<I>,
   ) {}
 
@@ -91,29 +99,18 @@ export class Batches<I, O> {
   }
 
   private async runBatch(batch: Waiting<I, O>[]): Promise<void> {
-    let settled: Settled<O>[];
-    try {
-      settled = await this.run(batch.map((entry) => entry.item));
-      if (settled.length !== batch.length)
-        throw new Error(`a batch of ${batch.length} settled ${settled.length} items`);
-    } catch (error) {
-      for (const entry of batch) entry.reject(error);
-      return;
+    if (batch.length > 1) {
+      try {
+        const values = await this.runner.together(batch.map((entry) => entry.item));
+        if (values.length !== batch.length)
+          throw new Error(`a batch of ${batch.length} gave ${values.length} values`);
+        for (const [i, entry] of batch.entries()) entry.resolve(values[i] as O);
+        return;
+      } catch {
+        // Undone whole: each item runs again alone, below, and meets its own error if it has one.
+      }
     }
-    batch.forEach((entry, i) => {
-      const outcome = settled[i] as Settled<O>;
-      if (outcome.ok) entry.resolve(outcome.value);
-      else entry.reject(outcome.error);
-    });
-  }
-}
-
-/** Settles a promise into a `Settled`. */
-export async function settle<O>(promise: Promise<O>): Promise<Settled<O>> {
-  try {
-    return { ok: true, value: await promise };
-  } catch (error) {
-    return { ok: false, error };
+    await Promise.all(batch.map((entry) => this.runner.alone(entry.item).then(entry.resolve, entry.reject)));
   }
 }
 
@@ -128,16 +125,14 @@ export function writeInBatches<R>(
   options: { maxBatch?: number; maxInFlight?: number } = {},
 ): (row: R) => Promise<void> {
   const batches = new Batches<R, void>(
-    async (rows) => {
-      if (rows.length > 1) {
-        try {
-          await write(rows);
-          return rows.map(() => ({ ok: true, value: undefined }));
-        } catch {
-          // One row spoiled the batch, or the database is away: each row finds out for itself, below.
-        }
-      }
-      return Promise.all(rows.map((row) => settle(write([row]).then(() => undefined))));
+    {
+      together: async (rows) => {
+        await write(rows);
+        return rows.map(() => undefined);
+      },
+      alone: async (row) => {
+        await write([row]);
+      },
     },
     // One batch at a time: two would insert rows of overlapping keys in different orders and could deadlock.
     { maxBatch: options.maxBatch ?? 100, maxInFlight: options.maxInFlight ?? 1 },
@@ -161,11 +156,15 @@ export class StatementBatches {
     private readonly pool: Pick<pg.Pool, 'query'>,
     options: { maxBatch?: number; maxInFlight?: number; onBatch?: (size: number) => void } = {},
   ) {
-    this.batches = new Batches((calls) => this.runBatch(calls), {
-      maxBatch: options.maxBatch ?? 64,
-      maxInFlight: options.maxInFlight ?? 1,
-      onBatch: options.onBatch,
-    });
+    const alone = (statements: readonly string[]) => simpleQueries(this.pool, statements.join(';\n'));
+    this.batches = new Batches(
+      { together: (calls) => this.together(calls), alone },
+      {
+        maxBatch: options.maxBatch ?? 64,
+        maxInFlight: options.maxInFlight ?? 1,
+        onBatch: options.onBatch,
+      },
+    );
   }
 
   run(statements: readonly string[]): Promise<pg.QueryResult[]> {
@@ -173,23 +172,15 @@ export class StatementBatches {
     return this.batches.add(statements);
   }
 
-  private async runBatch(calls: (readonly string[])[]): Promise<Settled<pg.QueryResult[]>[]> {
-    if (calls.length > 1) {
-      try {
-        const statements = calls.flat();
-        const results = await simpleQueries(this.pool, statements.join(';\n'));
-        if (results.length !== statements.length)
-          throw new Error(`${statements.length} statements gave ${results.length} results`);
-        let at = 0;
-        return calls.map((statements) => {
-          const mine = results.slice(at, at + statements.length);
-          at += statements.length;
-          return { ok: true, value: mine };
-        });
-      } catch {
-        // Rolled back whole: each call runs again alone, below, and meets its own error if it has one.
-      }
-    }
-    return Promise.all(calls.map((statements) => settle(simpleQueries(this.pool, statements.join(';\n')))));
+  private async together(calls: (readonly string[])[]): Promise<pg.QueryResult[][]> {
+    const statements = calls.flat();
+    const results = await simpleQueries(this.pool, statements.join(';\n'));
+    if (results.length !== statements.length)
+      throw new Error(`${statements.length} statements gave ${results.length} results`);
+    let at = 0;
+    return calls.map((call) => {
+      at += call.length;
+      return results.slice(at - call.length, at);
+    });
   }
 }

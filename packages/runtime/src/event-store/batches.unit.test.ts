@@ -1,28 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { Batches, type Settled, writeInBatches } from './batches.js';
+import { Batches, type BatchRunner, writeInBatches } from './batches.js';
 
-/** A batch runner that records its batches and finishes each only when told to. */
+/** A runner that records its batches (one item alone is a batch of one) and finishes each only when told to. */
 function gatedRunner<I>() {
   const batches: I[][] = [];
   const gates: Array<() => void> = [];
-  const run = async (items: I[]): Promise<Settled<string>[]> => {
+  const held = async (items: I[]) => {
     batches.push(items);
     await new Promise<void>((resolve) => gates.push(resolve));
-    return items.map((item) => ({ ok: true, value: `done ${String(item)}` }));
+    return items.map((item) => `done ${String(item)}`);
+  };
+  const runner: BatchRunner<I, string> = {
+    together: held,
+    alone: async (item) => (await held([item]))[0] as string,
   };
   const openNext = async () => {
     for (let tries = 0; gates.length === 0 && tries < 100; tries++) await Promise.resolve();
     gates.shift()?.();
     await new Promise((resolve) => setImmediate(resolve));
   };
-  return { batches, run, openNext };
+  return { batches, runner, openNext };
 }
 
 describe('Batches', () => {
   it('runs an item at once when a slot is free, and gathers those that come while the slots are busy', async () => {
-    const { batches, run, openNext } = gatedRunner<number>();
+    const { batches, runner, openNext } = gatedRunner<number>();
     const sizes: number[] = [];
-    const queue = new Batches(run, { maxBatch: 10, maxInFlight: 1, onBatch: (size) => sizes.push(size) });
+    const queue = new Batches(runner, { maxBatch: 10, maxInFlight: 1, onBatch: (size) => sizes.push(size) });
     const results = [1, 2, 3, 4].map((n) => queue.add(n));
     expect(batches).toEqual([[1]]);
     expect(queue.backlog).toBe(3);
@@ -34,8 +38,8 @@ describe('Batches', () => {
   });
 
   it('keeps batches within maxBatch and runs maxInFlight of them at once', async () => {
-    const { batches, run, openNext } = gatedRunner<number>();
-    const queue = new Batches(run, { maxBatch: 2, maxInFlight: 2 });
+    const { batches, runner, openNext } = gatedRunner<number>();
+    const queue = new Batches(runner, { maxBatch: 2, maxInFlight: 2 });
     const results = [1, 2, 3, 4, 5, 6].map((n) => queue.add(n));
     expect(batches).toEqual([[1], [2]]);
     await openNext();
@@ -46,8 +50,8 @@ describe('Batches', () => {
   });
 
   it('never runs two items of one key at once, and keeps their order', async () => {
-    const { batches, run, openNext } = gatedRunner<string>();
-    const queue = new Batches(run, { maxBatch: 10, maxInFlight: 2, keyOf: (item) => item.split(':')[0] });
+    const { batches, runner, openNext } = gatedRunner<string>();
+    const queue = new Batches(runner, { maxBatch: 10, maxInFlight: 2, keyOf: (item) => item.split(':')[0] });
     const results = ['a:1', 'a:2', 'b:1', 'a:3', 'c:1'].map((item) => queue.add(item));
     // a:1 and b:1 each find a free slot; a:2 waits for a:1, and a:3 must not overtake a:2.
     expect(batches).toEqual([['a:1'], ['b:1']]);
@@ -61,25 +65,39 @@ describe('Batches', () => {
     expect(await Promise.all(results)).toHaveLength(5);
   });
 
-  it('settles each item with its own outcome, and rejects all when the runner throws', async () => {
+  it('runs the items of a failed batch again alone, so each caller meets only its own outcome', async () => {
+    const alone: number[] = [];
     const queue = new Batches<number, number>(
-      async (items) =>
-        items.map((n) =>
-          n % 2 === 0 ? { ok: true, value: n * 10 } : { ok: false, error: new Error(`odd ${n}`) },
-        ),
-      { maxBatch: 10, maxInFlight: 1 },
-    );
-    const [two, three] = [queue.add(2), queue.add(3)];
-    expect(await two).toBe(20);
-    await expect(three).rejects.toThrow('odd 3');
-
-    const broken = new Batches<number, number>(
-      async () => {
-        throw new Error('database away');
+      {
+        together: async () => {
+          throw new Error('the batch failed');
+        },
+        alone: async (n) => {
+          alone.push(n);
+          if (n % 2 === 1) throw new Error(`odd ${n}`);
+          return n * 10;
+        },
       },
       { maxBatch: 10, maxInFlight: 1 },
     );
-    await expect(Promise.all([broken.add(1), broken.add(2)])).rejects.toThrow('database away');
+    const outcomes = await Promise.allSettled([1, 2, 3, 4].map((n) => queue.add(n)));
+
+    expect(outcomes).toEqual([
+      { status: 'rejected', reason: new Error('odd 1') },
+      { status: 'fulfilled', value: 20 },
+      { status: 'rejected', reason: new Error('odd 3') },
+      { status: 'fulfilled', value: 40 },
+    ]);
+    // 1 went alone at once; 2, 3 and 4 failed together, then went one by one.
+    expect(alone).toEqual([1, 2, 3, 4]);
+  });
+
+  it('treats a batch that returns the wrong number of values as failed', async () => {
+    const queue = new Batches<number, number>(
+      { together: async () => [0], alone: async (n) => n },
+      { maxBatch: 10, maxInFlight: 1 },
+    );
+    expect(await Promise.all([1, 2, 3].map((n) => queue.add(n)))).toEqual([1, 2, 3]);
   });
 });
 
