@@ -56,11 +56,6 @@ export class Batches<I, O> {
     });
   }
 
-  /** Items waiting for a batch slot (what a gauge would show). */
-  get backlog(): number {
-    return this.waiting.length;
-  }
-
   private pump(): void {
     while (this.inFlight < this.options.maxInFlight) {
       const batch = this.takeBatch();
@@ -110,7 +105,15 @@ export class Batches<I, O> {
         // Undone whole: each item runs again alone, below, and meets its own error if it has one.
       }
     }
-    await Promise.all(batch.map((entry) => this.runner.alone(entry.item).then(entry.resolve, entry.reject)));
+    await Promise.all(
+      batch.map(async (entry) => {
+        try {
+          entry.resolve(await this.runner.alone(entry.item));
+        } catch (error) {
+          entry.reject(error);
+        }
+      }),
+    );
   }
 }
 

@@ -29,7 +29,6 @@ describe('Batches', () => {
     const queue = new Batches(runner, { maxBatch: 10, maxInFlight: 1, onBatch: (size) => sizes.push(size) });
     const results = [1, 2, 3, 4].map((n) => queue.add(n));
     expect(batches).toEqual([[1]]);
-    expect(queue.backlog).toBe(3);
     await openNext();
     expect(batches).toEqual([[1], [2, 3, 4]]);
     await openNext();
@@ -98,6 +97,21 @@ describe('Batches', () => {
       { maxBatch: 10, maxInFlight: 1 },
     );
     expect(await Promise.all([1, 2, 3].map((n) => queue.add(n)))).toEqual([1, 2, 3]);
+  });
+
+  it('rejects an item whose runner throws before returning a promise, and goes on with the next', async () => {
+    const queue = new Batches<number, number>(
+      {
+        together: async (items) => items,
+        alone: (n) => {
+          if (n === 1) throw new Error('thrown at once');
+          return Promise.resolve(n);
+        },
+      },
+      { maxBatch: 10, maxInFlight: 1 },
+    );
+    await expect(queue.add(1)).rejects.toThrow('thrown at once');
+    expect(await queue.add(2)).toBe(2);
   });
 });
 
