@@ -146,10 +146,7 @@ async function preparePrompt(
     { ...jobRef(request), prompt: prompt.prompt, source: prompt.source },
     { causedBy: request },
   );
-  // Shares its round trip with other jobs' appends (StatementBatches).
-  const result = await deps.service.store.appendWith(streamIds.job(request.data.jobId), [prepared], {
-    expectedVersion: job.version,
-  });
+  const result = await append(deps, job, [prepared]);
   if (result.status !== 'appended') return undefined;
   return [
     ...stream,
@@ -376,9 +373,10 @@ function withWriteBack(job: JobSummary, events: AnyNewEvent[]): StepEvents {
   return { streamId: streamIds.job(requestOf(job).data.jobId), events, expectedVersion: job.version };
 }
 
+/** Appends at the version the step read, in a round trip shared with other jobs' (`appendWith`). */
 async function append(deps: StepDependencies, job: JobSummary, events: AnyNewEvent[]): Promise<AppendResult> {
   const request = requestOf(job);
-  return deps.service.store.append(streamIds.job(request.data.jobId), events, {
+  return deps.service.store.appendWith(streamIds.job(request.data.jobId), events, {
     expectedVersion: job.version,
   });
 }
